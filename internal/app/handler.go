@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// Handler is the whole HTTP surface of a node.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.API)
+	mux.HandleFunc("POST /api/v1/auth/token", a.login)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{
+			"name": "Kefu 客服", "version": Version, "api": "/api/v1", "openapi": "/api/v1/openapi.json",
+		})
+	})
+	return a.middleware(mux)
+}
+
+// ready answers 200 only when the database answers and its schema is the one this binary knows.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	v, err := a.DB.SchemaVersion(ctx)
+	status, body := http.StatusOK, map[string]any{"database": "ok", "schema": v}
+	if err != nil {
+		status, body = http.StatusServiceUnavailable, map[string]any{"database": "unreachable"}
+	} else if v != a.DB.KnownVersion() {
+		status, body["database"] = http.StatusServiceUnavailable, "schema mismatch"
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// middleware gives every request an id, a log line and a guard against panics.
+func (a *App) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				a.Logger.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+				http.Error(rec, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
+			}
+			level := slog.LevelDebug
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			a.Logger.Log(r.Context(), level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}

@@ -1,0 +1,133 @@
+// Package storage opens Kefu's database — embedded SQLite or PostgreSQL — and gives the
+// domain packages one way to read and one way to write, with the same behaviour on both.
+//
+// Reads go through DB.Read (a pool). Every command writes through DB.Write, which runs the
+// command's function in one transaction. On SQLite all writes share one connection and are
+// group-committed: concurrent commands are batched into one transaction, each inside its own
+// savepoint, so a failing command rolls back alone while the batch pays for one fsync.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The two engines Kefu runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Querier is what both a read pool and a transaction offer; store functions that only read
+// take a Querier so they serve reads and the read-before-write inside a command alike.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is an open Kefu database.
+type DB struct {
+	dialect Dialect
+	read    *sql.DB
+	write   *sql.DB
+	writer  writer
+	closers []func() error
+}
+
+type writer interface {
+	write(ctx context.Context, fn func(*Tx) error) error
+	close()
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	// MaxReaders caps the read pool (default 8 on SQLite, 16 on PostgreSQL).
+	MaxReaders int
+	// Synchronous is SQLite's synchronous pragma for the write connection: "full" (default,
+	// durable against power loss) or "normal" (durable against a process crash only).
+	Synchronous string
+	// MaxBatch caps how many commands one SQLite group commit carries (default 64).
+	MaxBatch int
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL, or a SQLite file
+// path (optionally prefixed with sqlite: or file:).
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("storage: empty database address")
+	}
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn, opts)
+	}
+	return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:"), opts)
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL server.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Dialect tells which engine this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Read is the pool for queries outside a command.
+func (db *DB) Read() Querier { return db.read }
+
+// SQL exposes the read pool for tools that need database/sql itself (benchmarks, backups).
+func (db *DB) SQL() *sql.DB { return db.read }
+
+// Write runs fn as one command in one transaction. If fn returns an error, nothing it wrote
+// is kept. Functions registered with Tx.AfterCommit run once the data is durable. fn must not
+// call Write itself.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.writer.write(ctx, fn)
+}
+
+// Close stops the writer and closes every connection.
+func (db *DB) Close() error {
+	db.writer.close()
+	var errs []error
+	for i := len(db.closers) - 1; i >= 0; i-- {
+		errs = append(errs, db.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// Tx is one command's view of a write transaction.
+type Tx struct {
+	*sql.Tx
+	ctx     context.Context
+	dialect Dialect
+	after   []func()
+}
+
+// Context is the context of the command the transaction serves.
+func (tx *Tx) Context() context.Context { return tx.ctx }
+
+// Dialect tells which engine the transaction runs on.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// AfterCommit registers f to run after the command's data is committed (never if it is not),
+// for side effects such as notifying live pages.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// runCommand runs fn, turning a panic into an error so one bad command cannot take the
+// shared writer down with it.
+func runCommand(tx *Tx, fn func(*Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("storage: command panicked: %v", r)
+		}
+	}()
+	return fn(tx)
+}

@@ -1,0 +1,104 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kefuhq/kefu/internal/storage"
+	"github.com/kefuhq/kefu/internal/testutil"
+)
+
+func TestMigrateIsIdempotentAndRefusesNewerSchema(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		again, err := db.Migrate(ctx)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("second migrate applied %d, err %v; want 0, nil", len(again), err)
+		}
+		v, err := db.SchemaVersion(ctx)
+		if err != nil || v != db.KnownVersion() {
+			t.Fatalf("schema version %d (err %v), want %d", v, err, db.KnownVersion())
+		}
+		err = db.Write(ctx, func(tx *storage.Tx) error {
+			_, err := tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)`, v+1)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pending(ctx); !errors.Is(err, storage.ErrSchemaTooNew) {
+			t.Fatalf("pending on newer schema: %v, want ErrSchemaTooNew", err)
+		}
+		if _, err := db.Migrate(ctx); !errors.Is(err, storage.ErrSchemaTooNew) {
+			t.Fatalf("migrate on newer schema: %v, want ErrSchemaTooNew", err)
+		}
+	})
+}
+
+// Concurrent commands: the failing ones leave nothing behind, the others all commit, and
+// after-commit hooks run exactly for the committed ones.
+func TestWriteKeepsCommandsApart(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		const n = 200
+		var hooks atomic.Int64
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Write(ctx, func(tx *storage.Tx) error {
+					if _, err := tx.Exec(`INSERT INTO tags (name, created_at) VALUES ($1, 0)`, fmt.Sprintf("t%d", i)); err != nil {
+						return err
+					}
+					tx.AfterCommit(func() { hooks.Add(1) })
+					switch i % 4 {
+					case 1:
+						return errors.New("refused")
+					case 2:
+						// A statement error inside the command must not poison its neighbours.
+						_, err := tx.Exec(`INSERT INTO tags (name, created_at) VALUES ($1, 0)`, fmt.Sprintf("t%d", i))
+						return err
+					case 3:
+						panic("boom")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if (i%4 == 0) != (err == nil) {
+				t.Errorf("command %d: err %v", i, err)
+			}
+		}
+		var count int
+		if err := db.Read().QueryRowContext(ctx, `SELECT count(*) FROM tags`).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != n/4 || hooks.Load() != n/4 {
+			t.Fatalf("rows %d, hooks %d; want %d each", count, hooks.Load(), n/4)
+		}
+	})
+}
+
+func TestUniqueViolationIsRecognised(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		insert := func(tx *storage.Tx) error {
+			_, err := tx.Exec(`INSERT INTO tags (name, created_at) VALUES ('dup', 0)`)
+			return err
+		}
+		if err := db.Write(ctx, insert); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Write(ctx, insert); !storage.IsUniqueViolation(err) {
+			t.Fatalf("second insert: %v, want a unique violation", err)
+		}
+	})
+}
