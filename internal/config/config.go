@@ -110,3 +110,18 @@ func (c *Config) Postgres() bool { return storage.IsPostgresURL(c.DB) }
 
 // AttachmentDir is where SQLite installations keep attachment files.
 func (c *Config) AttachmentDir() string { return filepath.Join(c.DataDir, "attachments") }
+
+// Defaults is the configuration with every setting at its default, for tests and tools.
+func Defaults(dataDir string) *Config {
+	v := make(map[string]*string, len(Settings))
+	for _, s := range Settings {
+		d := s.Default
+		v[s.Flag] = &d
+	}
+	*v["data"] = dataDir
+	c, err := build(v)
+	if err != nil {
+		panic(err) // the defaults are valid; a test holds them so
+	}
+	return c
+}

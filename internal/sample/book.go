@@ -4,7 +4,8 @@ import "strings"
 
 // bookSrc is the phrase book of one language as written in phrases_*.go.
 // Generic pools (detail, middle, follow, internal) are merged into the kinds
-// marked problem; thanks and closeThanks into every kind.
+// marked problem; closeThanks into every kind and thanks into the problem
+// kinds and those without thanks of their own.
 type bookSrc struct {
 	sep                              string   // between sentences joined into one line
 	refPrefix, refSuffix             []string // order references added to subjects
@@ -90,7 +91,11 @@ func compileBook(name string, src *bookSrc) book {
 		ks := &src.kinds[k]
 		kb := &b.kinds[k]
 		kb.empathy, kb.problem = ks.empathy, ks.problem
-		kb.thanks = compileAll(ks.thanks, src.thanks)
+		if ks.problem || len(ks.thanks) == 0 {
+			kb.thanks = compileAll(ks.thanks, src.thanks)
+		} else {
+			kb.thanks = compileAll(ks.thanks) // praise and suggestions end in their own way
+		}
 		kb.close = compileAll(ks.close, src.closeThanks)
 		var gDetail, gMiddle, gFollow, gInternal []string
 		if ks.problem {

@@ -22,7 +22,7 @@ var enBook = bookSrc{
 		"I'm sorry you've had to wait.",
 	},
 	extra: []string{
-		"Could you please look into this as soon as possible?",
+		"Please look into this as soon as possible.",
 		"My phone number ends in {tail} if you need to call me.",
 		"I have attached a photo to this ticket.",
 		"This is my second time contacting you about this.",
@@ -80,7 +80,8 @@ var enBook = bookSrc{
 				"I bought the {model} from {shop} on {date}.",
 			},
 			middle: []string{
-				"I've found your purchase. Let me confirm the policy for you, one moment.",
+				"Let me check that for you, one moment please.",
+				"Let me confirm the latest policy for you.",
 			},
 			follow: []string{
 				"And if it breaks after the warranty ends, how much does a repair cost?",
@@ -93,7 +94,7 @@ var enBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"Warranty question for {model}", "How long is the warranty on my {product}?", "Warranty coverage - order #{order}"},
+					subject: []string{"Warranty question for {model}", "Warranty on my {model} (bought {date})", "Warranty coverage - order #{order}"},
 					open: []string{
 						"Hi, I bought the {product} ({model}) from {shop} on {date}. How long is the warranty, and does it cover the whole unit or only the main parts?",
 						"Hello, does the warranty on my {model} start from the order date or the installation date? My order number is {order}.",
@@ -104,7 +105,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needApp,
-					subject: []string{"How do I connect the {model} to the app?", "App pairing problem with my {product}"},
+					subject: []string{"How do I connect the {model} to the app?", "App pairing problem with my {model} ({city})"},
 					open: []string{
 						"I'm trying to connect my {product} ({model}) to the app but it keeps failing. My WiFi is 2.4 GHz. What should I do?",
 					},
@@ -114,7 +115,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Lost the manual for my {product}", "Energy-saving mode on {model}?"},
+					subject: []string{"Lost the manual for my {model}", "Energy-saving mode on {model}?"},
 					open: []string{
 						"I lost the manual for my {model}. How do I turn on the energy-saving mode?",
 					},
@@ -123,7 +124,7 @@ var enBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"Is there a store in {city}?", "Where can I see the {product} in {city}?"},
+					subject: []string{"Is there a store in {city}?", "Where can I see the {model} in {city}?"},
 					open: []string{
 						"Hi, I live in {city}. Is there a physical store nearby where I can see the {product} before buying?",
 					},
@@ -135,12 +136,12 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Trade-in for my old {product}?", "Trade-in offer question ({city})"},
+					subject: []string{"Trade-in: old {product} for a new {model}?", "Trade-in offer question ({city})"},
 					open: []string{
 						"Do you have a trade-in programme? I have an eight-year-old {product} I'd like to replace.",
 					},
-					ask:    []string{"How old is your current {product}, and which brand is it?"},
-					detail: []string{"About eight years, a different brand, but it still works."},
+					ask:    []string{"Which brand is your current {product}, and does it still work?"},
+					detail: []string{"A different brand. It still works, just not very well."},
 					resolve: []string{
 						"Yes, our trade-in offer is running now. Your old {product} can be worth up to {small} off, any brand, and the installer will take the old unit away when delivering the new one.",
 					},
@@ -182,7 +183,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Delivery time to {city} for {model}", "How fast is delivery in {city}?"},
+					subject: []string{"Delivery time to {city} for {model}", "Moving in on {date} - can the {model} be installed by then?"},
 					open: []string{
 						"If I order the {model} today, how long will delivery to {city} take? Can you deliver and install on the same day?",
 					},
@@ -319,7 +320,7 @@ var enBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"Complaint: delivery one week late", "Complaint: order #{order} never arrived"},
+					subject: []string{"Complaint: delivery one week late ({city})", "Complaint: order #{order} never arrived"},
 					open: []string{
 						"I ordered on {date} (order #{order}) with next-day delivery, and a week later it still hasn't arrived! I've called three times and every time I'm told you're \"chasing it\". This is unacceptable.",
 					},
@@ -329,7 +330,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Complaint: rude installer", "Complaint: installer two hours late"},
+					subject: []string{"Complaint: rude installer ({city})", "Complaint: installer two hours late on {date}"},
 					open: []string{
 						"The installer who came to fit my {product} yesterday was two hours late, complained the whole time and left a mess on my wall. When I said something, he started arguing with me.",
 					},
@@ -339,7 +340,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Complaint: overcharged for installation", "Complaint: installer charged extra, no receipt"},
+					subject: []string{"Complaint: overcharged {small} for installation", "Complaint: installer charged extra for my {model}"},
 					open: []string{
 						"The installer charged me {small} extra for \"extra pipes\" with no receipt. That's far above your official price list.",
 					},
@@ -382,23 +383,25 @@ var enBook = bookSrc{
 			},
 			thanks: []string{
 				"No problem, hope it helps. Keep up the good work.",
+				"Thanks for listening!",
+				"Great, looking forward to it.",
 			},
 			scen: []scenSrc{
 				{
 					need:    needBig,
-					subject: []string{"Suggestion: delivery time slots for large appliances", "Suggestion: let me pick a delivery slot for my {product}"},
+					subject: []string{"Suggestion: delivery time slots for large appliances ({city})", "Suggestion: let me pick a delivery slot for my {model}"},
 					open: []string{
 						"It would be great if your app allowed choosing a delivery time slot for large appliances. Right now it just says \"delivered today\" and I have to stay home all day.",
 					},
 				},
 				{
-					subject: []string{"Suggestion: less packaging for the {product}", "Too much packaging on my {model}"},
+					subject: []string{"Suggestion: less packaging for the {model}", "Too much packaging on my {product} ({date})"},
 					open: []string{
 						"The {product} I received came with so much foam and plastic. Could you use more eco-friendly packaging, or take the packaging away after delivery?",
 					},
 				},
 				{
-					subject: []string{"Suggestion: longer English support hours", "Suggestion: English callback service ({city})"},
+					subject: []string{"Suggestion: longer English support hours ({city})", "Suggestion: English callback service"},
 					open: []string{
 						"As an English speaker it's hard to get help in the evening. Could you extend English chat support hours, or offer a callback service?",
 					},
@@ -429,11 +432,13 @@ var enBook = bookSrc{
 			},
 			thanks: []string{
 				"You're welcome, I'll definitely buy from you again.",
+				"Thanks again, great service!",
+				"No problem, keep up the good work!",
 			},
 			scen: []scenSrc{
 				{
 					need:    needBig,
-					subject: []string{"Great job by installer {tech}", "Thanks to {tech} for the installation"},
+					subject: []string{"Great job by installer {tech}", "Thanks to {tech} for installing my {model}"},
 					open: []string{
 						"{tech}, who installed my {product} on {date}, was excellent: on time, wore shoe covers, cleaned up afterwards and patiently explained how everything works. Please pass on my thanks!",
 					},
@@ -442,7 +447,7 @@ var enBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"Thank you, {agent}!", "Excellent support from {agent}"},
+					subject: []string{"Thank you, {agent}!", "Excellent support from {agent} (order #{order})"},
 					open: []string{
 						"I want to thank {agent} from your support team. {agent} followed up on my refund every day and solved it quickly. Great service!",
 					},
@@ -452,7 +457,7 @@ var enBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"Super fast delivery of my {product}", "Thanks to the {courier} delivery team"},
+					subject: []string{"Super fast delivery of my {model}", "Thanks to the {courier} delivery team in {city}"},
 					open: []string{
 						"Ordered my {product} on {date} and it arrived the next day. The delivery team even carried it up six floors. Fantastic service!",
 					},
@@ -631,7 +636,7 @@ var enBook = bookSrc{
 			},
 			middle: []string{
 				"I can see your refund request, it's under review by finance. I'll ask them to speed it up.",
-				"The warehouse has received your return and quality control is checking it now.",
+				"I'm checking with our finance team now, one moment please.",
 			},
 			follow: []string{
 				"Where will the refund go? I paid by credit card.",
@@ -651,6 +656,7 @@ var enBook = bookSrc{
 						"Hi, I requested a refund for order #{order} ({amount}) on {date}, and it's been a week with no refund. Could you check what's going on?",
 						"Your warehouse received my returned {product} on {date}, but I still haven't received my refund.",
 					},
+					middle: []string{"The warehouse has received your return and quality control is checking it now."},
 					resolve: []string{
 						"Your refund of {amount} has been approved and will be returned to your original payment method within 1-3 business days. Credit card refunds can take a little longer.",
 						"Sorry for the wait. Your refund of {amount} was processed just now. WeChat Pay and Alipay refunds are usually instant; bank cards take 1-3 business days.",

@@ -103,7 +103,7 @@ var zhBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"咨询{product}的保修政策（{model}）", "{model} 保修期是多久？", "{date}买的{product}，想问保修怎么算", "{date}在{shop}买的{model}，保修多久", "订单{order}的{product}保修问题"},
+					subject: []string{"{model} 保修期是多久？（{date}购买）", "{date}买的{product}，想问保修怎么算", "{date}在{shop}买的{model}，保修多久", "订单{order}的{product}保修问题", "{city}用户咨询{model}保修政策"},
 					open: []string{
 						"你好，我{date}在{shop}买了一台{product}，型号{model}，想问一下保修期是多久？是整机保修还是只保主要部件？",
 						"请问{model}的保修从哪天开始算？是下单日期还是安装日期？我的订单号是{order}。",
@@ -115,7 +115,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{model} 怎么开启节能模式？", "{product}说明书丢了，{model}怎么设置节能", "{date}买的{model}，节能模式在哪开"},
+					subject: []string{"{model} 怎么开启节能模式？", "{date}买的{model}，节能模式在哪开", "{city}用户：{model}耗电有点高，有节能模式吗", "{model}说明书丢了（{date}购买）"},
 					open: []string{
 						"请问{model}这款{product}有没有节能模式？说明书丢了，找不到在哪设置。",
 						"你好，{date}买的{product}（{model}），想问下节能模式在哪里开？电费有点高。",
@@ -126,7 +126,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needApp,
-					subject: []string{"{model} 如何连接手机App", "{product}连不上App（{model}）", "{date}买的{model}连不上WiFi", "{city}用户求助：{model} 配网失败"},
+					subject: []string{"{model} 如何连接手机App", "{date}买的{model}连不上WiFi", "{city}用户求助：{model} 配网失败", "{model} App一直添加失败（{date}购买）"},
 					open: []string{
 						"你好，我的{product}（{model}）想连手机App远程控制，一直连不上，家里WiFi是2.4G的，请问要怎么操作？",
 					},
@@ -135,7 +135,7 @@ var zhBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"请问{city}有没有线下门店", "{city}哪家门店可以看{product}实物", "{city}门店营业时间咨询", "{city}门店有{model}样机吗", "{city}哪里能体验{model}"},
+					subject: []string{"请问{city}有没有线下门店", "{city}门店有{model}样机吗", "{city}哪里能体验{model}", "{city}门店周末营业吗？想看{product}"},
 					open: []string{
 						"你好，我在{city}，想问下附近有没有你们的线下门店？想去看看{product}的实物再决定。",
 						"请问{city}的门店周末营业吗？想去看一下{model}的样机。",
@@ -148,19 +148,19 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{product}以旧换新怎么参加？", "咨询以旧换新：旧{product}能抵多少钱", "以旧换新活动咨询（{city}）", "{city}以旧换新：旧{product}换{model}"},
+					subject: []string{"{city}以旧换新：旧{product}换{model}", "咨询以旧换新：旧{product}能抵多少钱（{city}）", "以旧换新换{model}怎么参加？", "{date}前以旧换新活动还有吗？想换{model}"},
 					open: []string{
 						"你好，我家里有一台用了八年的旧{product}，想问下现在有没有以旧换新活动？旧机大概能抵多少钱？",
 						"看到你们在做以旧换新，我在{city}，旧{product}不是你们家买的也能参加吗？",
 					},
-					ask:    []string{"请问您的旧{product}大概用了几年？是什么品牌的呢？"},
-					detail: []string{"用了八年多了，是别的牌子的，还能正常开机。"},
+					ask:    []string{"请问您的旧{product}是什么品牌的？现在还能正常使用吗？"},
+					detail: []string{"是别的牌子的，还能正常开机，就是比较费电。"},
 					resolve: []string{
 						"目前以旧换新活动正在进行中，旧{product}按品类和使用年限估价，最高可抵{small}，不限品牌，还可以叠加国家以旧换新补贴。下单时勾选“以旧换新”，师傅送新机时会把旧机一并拉走。",
 					},
 				},
 				{
-					subject: []string{"会员积分怎么兑换？想买{product}", "积分快过期了，订单{order}能用积分吗", "咨询会员积分抵扣规则（{tail}）", "积分能抵扣{model}吗？"},
+					subject: []string{"积分能抵扣{model}吗？", "积分快过期了，订单{order}能用积分吗", "咨询会员积分抵扣规则（{tail}）", "会员积分怎么兑换？想买{model}"},
 					open: []string{
 						"请问会员积分怎么用？我账户里有好几千积分，一直没用过，会不会过期？",
 						"想买{product}，请问账户里的积分能不能抵扣？好像有三千多分。",
@@ -173,7 +173,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{product}安装收费标准咨询", "{model} 安装需要另外收费吗？", "{city}安装{product}要多少钱", "{city}安装{model}要加钱吗"},
+					subject: []string{"{model} 安装需要另外收费吗？", "{city}安装{model}要加钱吗", "{city}安装{product}要多少钱", "{product}安装收费标准咨询（{model}）"},
 					open: []string{
 						"想咨询一下{product}的安装费用，除了基础安装还有哪些项目要另外收费？我家是老房子，可能需要加长管子。",
 						"我准备买{model}，请问{city}这边安装要另外收钱吗？需要自己买支架吗？",
@@ -212,7 +212,7 @@ var zhBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"{model} 和同系列其他型号有什么区别？", "买{product}选哪款比较好？预算{amount}", "{product}选购咨询：{model}值得买吗"},
+					subject: []string{"{model} 和同系列其他型号有什么区别？", "买{product}选哪款比较好？预算{amount}", "{product}选购咨询：{model}值得买吗", "预算{amount}，{model}合适吗"},
 					open: []string{
 						"你好，想买一台{product}，在看{model}，请问这款和同系列的其他型号有什么区别？哪款更值得买？",
 						"预算{amount}左右，想给新家买台{product}，有没有推荐的型号？",
@@ -224,7 +224,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{city}下单{product}多久能送到？", "{model} 现在下单什么时候能安装", "{city}送装一体咨询", "{date}入住，{model}来得及装吗"},
+					subject: []string{"{city}下单{model}多久能送到？", "{model} 现在下单什么时候能安装（{city}）", "{date}入住，{model}来得及装吗", "{city}送装一体咨询：{model}"},
 					open: []string{
 						"请问我在{city}，现在下单{model}的话多久能送到？能不能送装一体，同一天装好？",
 						"想买{product}，家里{date}要入住，来得及送货安装吗？我在{city}。",
@@ -248,7 +248,7 @@ var zhBook = bookSrc{
 					internal: []string{"企业客户采购20台以上，已转VIP 服务组客户经理跟进。"},
 				},
 				{
-					subject: []string{"{model} 有没有优惠券？", "咨询{product}的价保政策", "{model} 最近会降价吗", "{model} 现在{amount}，还会降吗"},
+					subject: []string{"{model} 有没有优惠券？", "{model} 现在{amount}，还会降吗", "咨询价保：{date}前买{model}能保价吗", "{shop}和官网{model}价格不一样"},
 					open: []string{
 						"{model}现在的价格是{amount}，请问最近会不会降价？买了之后降价能保价吗？",
 						"你好，{product}现在下单有什么优惠吗？看到{shop}和官网价格不一样。",
@@ -287,7 +287,7 @@ var zhBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"订单 {order} 还没发货", "{date}下的单到现在还没发货", "催发货：订单{order}", "{product}下单三天了还没发货"},
+					subject: []string{"订单 {order} 还没发货", "{date}下的单到现在还没发货", "催发货：订单{order}", "{model}下单三天了还没发货"},
 					open: []string{
 						"你好，我{date}在{shop}下的单，订单号{order}，买的是{product}{model}，页面写的48小时内发货，现在都三天了还显示待发货，什么情况？",
 						"订单{order}一直显示待发货，能帮忙看下吗？说好的{date}之前发货的。",
@@ -411,7 +411,7 @@ var zhBook = bookSrc{
 			},
 			scen: []scenSrc{
 				{
-					subject: []string{"投诉：{product}送货延迟一周", "投诉：订单{order}承诺{date}送达至今未到", "投诉：配送太慢，{courier}一直联系不上"},
+					subject: []string{"投诉：{model}送货延迟一周", "投诉：订单{order}承诺{date}送达至今未到", "投诉：配送太慢，{courier}一直联系不上"},
 					open: []string{
 						"我{date}下的订单{order}，页面写着次日达，到现在一个星期了还没送到！打客服电话一直排队，问了三次都说在催，你们到底有没有人管？",
 						"你们的配送太慢了，{product}从{city}发出五天了还没到，{courier}也联系不上，我为了等这个货请了两天假！",
@@ -478,7 +478,7 @@ var zhBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"投诉：刚买的{model}第二天就降价{small}", "投诉：{model} 价保被拒"},
+					subject: []string{"投诉：刚买的{model}第二天就降价{small}", "投诉：{model} 价保被拒（{amount}）", "投诉：{date}买的{model}降价不给保价"},
 					open: []string{
 						"我{date}买的{model}，花了{amount}，第二天就降价了{small}，申请价保说活动商品不支持，这不是坑人吗？",
 					},
@@ -488,7 +488,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"投诉：{product}实际效果与宣传不符", "投诉：{model} 虚假宣传"},
+					subject: []string{"投诉：{product}实际效果与宣传不符（{model}）", "投诉：{model} 虚假宣传", "投诉：{date}买的{model}噪音远超宣传"},
 					open: []string{
 						"详情页写着{product}“静音运行”，实际噪音很大，晚上根本睡不着，这属于虚假宣传吧？",
 					},
@@ -526,43 +526,44 @@ var zhBook = bookSrc{
 			thanks: []string{
 				"不用客气，希望你们越做越好。",
 				"谢谢重视，期待改进！",
+				"好的，谢谢你们认真对待。",
 			},
 			scen: []scenSrc{
 				{
 					need:    needBig,
-					subject: []string{"建议App增加物流实时定位（{city}）", "建议：{product}配送能预约具体时间段", "关于{product}配送时间的建议", "{date}送货体验：建议提前通知"},
+					subject: []string{"建议App增加物流实时定位（{city}）", "建议：{model}配送能预约具体时间段", "{date}送货体验：建议提前通知", "{city}用户建议：大家电送货预约时段"},
 					open: []string{
 						"建议你们的App增加物流实时定位功能，像大家电配送只知道“今天送达”，一整天都得在家等，能不能预约具体时间段？",
 						"上次买的{product}说是当天送，结果晚上九点才到，建议配送前一小时短信提醒一下。",
 					},
 				},
 				{
-					subject: []string{"建议{product}包装更环保一些", "建议减少{model}的过度包装", "建议送{product}时回收包装"},
+					subject: []string{"建议{model}包装更环保一些", "建议减少{model}的过度包装", "{date}收到{product}，建议减少包装", "建议送{product}时回收包装（{city}）"},
 					open: []string{
 						"上次收到{product}，外面的泡沫和塑料膜太多了，拆完一大堆垃圾，建议你们用更环保的包装，或者送货时可以把包装带走。",
 					},
 				},
 				{
-					subject: []string{"建议在线客服增加夜间服务时间", "关于在线客服时间的一点建议（{city}用户）", "{shop}客服晚上没人，建议延长时间"},
+					subject: []string{"建议在线客服增加夜间服务时间（{city}用户）", "{shop}客服晚上没人，建议延长时间", "{date}晚上联系不上客服，建议延长在线时间"},
 					open: []string{
 						"你们的在线客服晚上10点以后就没人了，我们上班族只有晚上有空，建议延长一下在线时间，或者至少能留言后第二天回电。",
 					},
 				},
 				{
-					subject: []string{"建议客服电话增加预约回电", "客服电话排队太久，提个建议", "{date}打客服电话排队20分钟，建议改进"},
+					subject: []string{"建议客服电话增加预约回电（{city}）", "{date}打客服电话排队20分钟，建议改进", "客服电话排队太久，提个建议（尾号{tail}）"},
 					open: []string{
 						"每次打客服电话都要排队十几分钟，建议增加预约回电功能，或者在App里能看到排队人数。",
 					},
 				},
 				{
 					need:    needBig,
-					subject: []string{"建议{product}安装后提供保养提醒", "建议{product}安装后给一份使用说明", "{model} 使用指南建议", "关于{model}滤网清洗提醒的建议"},
+					subject: []string{"建议{model}安装后提供保养提醒", "{date}装的{product}，建议给份使用说明", "关于{model}滤网清洗提醒的建议", "{city}用户建议：{product}安装后讲解功能"},
 					open: []string{
 						"{product}装好以后师傅走得比较急，很多功能没来得及讲，建议安装完成后发一份电子版使用指南，定期提醒清洗滤网之类的保养。",
 					},
 				},
 				{
-					subject: []string{"建议下单时可以直接选择开专票", "建议发票可以合并开具", "{company}：企业采购发票流程建议", "{company}：建议支持合并开票"},
+					subject: []string{"{company}：建议下单时直接选择开专票", "{company}：企业采购发票流程建议", "{company}：建议支持合并开票"},
 					open: []string{
 						"我们公司经常在你们这采购，每个订单都要单独申请发票很麻烦，建议支持多个订单合并开票，也能直接在下单时填写专票信息。",
 					},
@@ -590,11 +591,12 @@ var zhBook = bookSrc{
 			thanks: []string{
 				"不客气，应该的，以后还会在你们家买。",
 				"好的，辛苦你们了！",
+				"客气了，继续保持！",
 			},
 			scen: []scenSrc{
 				{
 					need:    needBig,
-					subject: []string{"表扬安装师傅{tech}", "{tech}服务很专业，点赞！", "感谢{tech}{date}的上门安装"},
+					subject: []string{"表扬安装师傅{tech}（{city}）", "{tech}服务很专业，点赞！{product}装得很好", "感谢{tech}{date}的上门安装"},
 					open: []string{
 						"{date}来给我装{product}的{tech}非常专业，提前打电话确认时间，进门穿鞋套，装完还把地面收拾得干干净净，又耐心教我怎么用，一定要表扬一下！",
 						"想表扬一下{tech}，下大雨还准时上门，{product}装得又快又好，一分钱额外费用都没收。",
@@ -604,7 +606,7 @@ var zhBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"表扬客服{agent}", "感谢客服{agent}的耐心帮助", "给客服{agent}点赞", "感谢客服{agent}{date}的帮助"},
+					subject: []string{"表扬客服{agent}（订单{order}）", "感谢客服{agent}的耐心帮助", "感谢客服{agent}{date}的帮助"},
 					open: []string{
 						"上周退款的事情多亏了客服{agent}，一直帮我跟进，每天都主动告诉我进度，问题很快就解决了，服务态度特别好，给你们点个赞！",
 						"{agent}帮我处理{product}维修的事情，非常有耐心，讲得很清楚，必须表扬！",
@@ -615,7 +617,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{courier}配送员服务很好，点赞", "送货很快，{product}隔天就到了", "表扬{city}配送团队"},
+					subject: []string{"{courier}配送员服务很好，点赞（{city}）", "送货很快，{model}隔天就到了", "表扬{city}配送团队：{date}送货很给力"},
 					open: []string{
 						"这次买的{product}{date}下单，第二天就送到了，配送员帮忙搬上六楼还帮忙拆了包装，服务太好了！",
 					},
@@ -684,7 +686,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{product}过保了，维修怎么收费？", "过保{product}{fault}，付费维修", "{model} 过保维修报价"},
+					subject: []string{"{product}过保了，维修怎么收费？（{model}）", "过保{product}{fault}，付费维修", "{model} 过保维修报价"},
 					open: []string{
 						"我的{product}是三年前买的，已经过保了，现在{fault}，想问下维修怎么收费？能上门吗？",
 					},
@@ -694,7 +696,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{product}安装后{fault}，要求复查", "新装的{model}有问题，申请师傅复检"},
+					subject: []string{"{product}安装后{fault}，要求复查", "新装的{model}有问题，申请师傅复检（{date}安装）"},
 					open: []string{
 						"{date}刚安装的{product}，用了没几天就{fault}，怀疑是安装有问题，麻烦派师傅来复查一下。订单号{order}。",
 					},
@@ -796,7 +798,7 @@ var zhBook = bookSrc{
 				},
 				{
 					need:    needBig,
-					subject: []string{"{model} {fault}，要求换新", "新买的{product}{fault}，申请换货", "15天内质量问题换货：{product}"},
+					subject: []string{"{model} {fault}，要求换新", "新买的{product}{fault}，申请换货", "15天内质量问题换货：{model}"},
 					open: []string{
 						"{date}买的{product}，用了不到十天就{fault}，按规定十五天内可以换新吧？订单号{order}。",
 					},
@@ -829,7 +831,7 @@ var zhBook = bookSrc{
 			},
 			middle: []string{
 				"已查询到您的退款申请，正在财务审核中，我帮您加急一下。",
-				"我这边看到退货商品仓库已经签收了，正在等待质检部验货确认。",
+				"我这边正在和财务部确认，请您稍等几分钟。",
 			},
 			follow: []string{
 				"退款会退到哪里？我是用信用卡付的。",
@@ -851,6 +853,7 @@ var zhBook = bookSrc{
 						"你好，我{date}申请的退款，订单号{order}，金额{amount}，到现在一周了还没到账，麻烦查一下什么情况。",
 						"退货的{product}你们仓库{date}就签收了，退款怎么还没退？",
 					},
+					middle: []string{"我这边看到退货商品仓库已经签收了，正在等待质检部验货确认。"},
 					resolve: []string{
 						"已为您查询到退款{amount}已经审核通过，退款将在1-3个工作日内原路退回到您的支付账户，信用卡可能稍慢一些，请您留意银行通知。",
 						"非常抱歉让您久等，您的退款刚才已经处理，{amount}已经原路退回，一般微信和支付宝即时到账，银行卡1-3个工作日到账。",
@@ -876,7 +879,7 @@ var zhBook = bookSrc{
 					},
 				},
 				{
-					subject: []string{"申请部分退款：{product}少了赠品", "赠品漏发，申请部分退款（{order}）"},
+					subject: []string{"申请部分退款：{model}少了赠品", "赠品漏发，申请部分退款（{order}）"},
 					open: []string{
 						"收到的{product}少了赠品，不想补发了，能给我部分退款吗？订单{order}。",
 					},

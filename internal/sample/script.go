@@ -17,9 +17,9 @@ type Script struct {
 }
 
 // internalPercent is the chance that an agent turn after the first reply,
-// with room left, starts with an internal note; it yields internal notes on
-// about 5% of agent lines in conversations of 4 to 12 lines.
-const internalPercent = 20
+// before the resolution, starts with an internal note; it yields internal
+// notes on about 5% of agent lines.
+const internalPercent = 10
 
 // subjectRefPercent is the chance that a subject gets an order reference when
 // it has none and its scenario allows it.
@@ -100,7 +100,7 @@ func (g *Generator) Script(typ, subtype string, lines int, lang string) Script {
 			customer = false
 			continue
 		}
-		if agentTurns > 0 && !resolved && rem >= 3 && g.r.IntN(100) < internalPercent {
+		if agentTurns > 0 && !resolved && rem >= 2 && g.r.IntN(100) < internalPercent {
 			out[i] = Line{Internal: true, Text: c.text(sep, g.tmpl(sc.internal))}
 			continue // the agent also replies publicly
 		}
