@@ -119,19 +119,3 @@ func validate(in *Input, creating bool) error {
 // canRead: staff who serve customers see customer records; department staff see only what
 // a ticket handed to them shows, masked.
 func canRead(a auth.Actor) bool { return a.IsAdmin() || a.ServesCustomers() }
-
-// Masked returns a copy with phones and emails partly hidden, for roles that need not see them.
-func (c *Customer) Masked() *Customer {
-	m := *c
-	m.Phones = make([]string, len(c.Phones))
-	for i, p := range c.Phones {
-		m.Phones[i] = MaskPhone(p)
-	}
-	m.Emails = make([]string, len(c.Emails))
-	for i, e := range c.Emails {
-		m.Emails[i] = MaskEmail(e)
-	}
-	m.ChatIDs = []string{}
-	m.Notes = ""
-	return &m
-}

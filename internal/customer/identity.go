@@ -88,22 +88,3 @@ func Normalize(kind, value string) (string, bool) {
 	}
 	return "", false
 }
-
-// MaskPhone hides the middle of a phone number for roles that need not see it:
-// +8613812345678 → +86138****5678.
-func MaskPhone(p string) string {
-	if len(p) < 8 {
-		return strings.Repeat("*", len(p))
-	}
-	return p[:len(p)-8] + "****" + p[len(p)-4:]
-}
-
-// MaskEmail hides most of the local part: zhangwei@qq.com → z***@qq.com.
-func MaskEmail(e string) string {
-	at := strings.IndexByte(e, '@')
-	if at <= 0 {
-		return "***"
-	}
-	r, _ := utf8.DecodeRuneInString(e)
-	return string(r) + "***" + e[at:]
-}
