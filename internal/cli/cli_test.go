@@ -98,7 +98,9 @@ func TestServeFirstStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
-	go func() { done <- Run(ctx, Env{Stdout: &out, Stderr: &errb}, []string{"serve", "--data=" + data, "--addr=" + addr}) }()
+	go func() {
+		done <- Run(ctx, Env{Stdout: &out, Stderr: &errb}, []string{"serve", "--data=" + data, "--addr=" + addr})
+	}()
 	var token string
 	deadline := time.Now().Add(20 * time.Second)
 	for token == "" && time.Now().Before(deadline) {
@@ -126,7 +128,9 @@ func TestServeFirstStart(t *testing.T) {
 	// A second start prints no new login.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	var out2 syncBuffer
-	go func() { done <- Run(ctx2, Env{Stdout: &out2, Stderr: &errb}, []string{"serve", "--data=" + data, "--addr=" + addr}) }()
+	go func() {
+		done <- Run(ctx2, Env{Stdout: &out2, Stderr: &errb}, []string{"serve", "--data=" + data, "--addr=" + addr})
+	}()
 	waitOK(t, "http://"+addr+"/healthz", "")
 	cancel2()
 	<-done

@@ -118,4 +118,3 @@ func (a *API) customerEvents(w http.ResponseWriter, r *http.Request, actor auth.
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(evs)})
 	return nil
 }
-
