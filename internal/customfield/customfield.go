@@ -40,6 +40,9 @@ type Field struct {
 	Position int      `json:"position"`
 }
 
+// maxText is the longest text value of a custom field, in characters.
+const maxText = 2000
+
 var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 // Service manages definitions.
@@ -150,7 +153,7 @@ func Apply(ctx context.Context, q storage.Querier, entity string, current map[st
 		}
 		nv, code := checkValue(d, v)
 		if code != "" {
-			f.Add(name, code, map[string]any{"values": strings.Join(d.Options, ", ")})
+			f.Add(name, code, map[string]any{"values": strings.Join(d.Options, ", "), "max": maxText})
 			continue
 		}
 		out[k] = nv
@@ -176,7 +179,7 @@ func checkValue(d Field, v any) (any, string) {
 		if !ok {
 			return nil, "want_text"
 		}
-		if utf8.RuneCountInString(s) > 2000 {
+		if utf8.RuneCountInString(s) > maxText {
 			return nil, "too_long"
 		}
 		return s, ""

@@ -1,6 +1,10 @@
 package i18n
 
-import "github.com/kefuhq/kefu/internal/apperr"
+import (
+	"strings"
+
+	"github.com/kefuhq/kefu/internal/apperr"
+)
 
 // FieldMessage is one field's problem, translated.
 type FieldMessage struct {
@@ -31,6 +35,10 @@ func Error(lang Lang, e *apperr.Error) (string, map[string]FieldMessage) {
 // FieldName translates a field's name; a nested name like attachments[2].size uses its
 // last part.
 func FieldName(lang Lang, name string) string {
+	// emails[2] is the third email: name the list.
+	if i := strings.LastIndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") {
+		name = name[:i]
+	}
 	base := name
 	for i := len(name) - 1; i >= 0; i-- {
 		if name[i] == '.' || name[i] == ']' {
