@@ -56,8 +56,8 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
 	dec.DisallowUnknownFields()
 	fail := func(status int, e *apperr.Error) {
-		msg, fields := i18n.Error(lang, e)
-		writeJSON(w, status, map[string]any{"error": map[string]any{"code": e.Code, "message": msg, "fields": fields}})
+		msg, _ := i18n.Error(lang, e)
+		writeJSON(w, status, map[string]any{"error": map[string]any{"code": e.Code, "message": msg}})
 	}
 	if err := dec.Decode(&in); err != nil || in.Email == "" || in.Password == "" {
 		fail(http.StatusBadRequest, &apperr.Error{Kind: apperr.KindInvalid, Code: "login_required"})

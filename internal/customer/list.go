@@ -68,8 +68,7 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) (*Page, 
 		where = append(where, "c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = "+arg(f.Tag)+")")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		if p, ok := NormalizePhone(q); ok && len(strings.TrimPrefix(p, "+")) >= 4 && !strings.ContainsAny(q, "@") {
-			digits := strings.TrimPrefix(p, "+")
+		if digits, ok := phoneDigits(q); ok {
 			where = append(where, "c.id IN (SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value LIKE "+arg("%"+digits)+")")
 		} else if strings.Contains(q, "@") {
 			where = append(where, "c.id IN (SELECT customer_id FROM customer_identities WHERE kind = 'email' AND value = "+arg(strings.ToLower(q))+")")
@@ -147,4 +146,22 @@ func decodeCursor(c string) (int64, int64, bool) {
 	a, err1 := strconv.ParseInt(x, 10, 64)
 	b, err2 := strconv.ParseInt(y, 10, 64)
 	return a, b, ok && err1 == nil && err2 == nil
+}
+
+// phoneDigits reads a query of at least four digits (spaces, dashes and a leading + allowed,
+// full-width digits folded) as the end of a phone number.
+func phoneDigits(q string) (string, bool) {
+	var b strings.Builder
+	for i, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case r == ' ' || r == '-' || (i == 0 && (r == '+' || r == '＋')):
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() >= 4
 }

@@ -253,9 +253,8 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, in Inp
 			return err
 		}
 		for k := range in.CustomFields {
-			o, n := fmt.Sprint(cur.CustomFields[k]), fmt.Sprint(newCF[k])
-			if o != n {
-				changes = append(changes, event.Change{Action: "updated", Field: "custom_fields." + k, Old: event.Str(o), New: event.Str(n)})
+			if o, n := cur.CustomFields[k], newCF[k]; !event.SameValue(o, n) {
+				changes = append(changes, event.Change{Action: "updated", Field: "custom_fields." + k, Old: event.Value(o), New: event.Value(n)})
 			}
 		}
 		for _, l := range []struct {

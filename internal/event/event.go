@@ -57,6 +57,23 @@ func Int(v int64) *string {
 	return &s
 }
 
+// Value turns any value into a Change value: nil stays nil (not "<nil>").
+func Value(v any) *string {
+	if v == nil {
+		return nil
+	}
+	s := fmt.Sprint(v)
+	return &s
+}
+
+// SameValue reports whether two values would be recorded alike.
+func SameValue(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
 // OptInt turns an optional id into a Change value (nil stays nil).
 func OptInt(v *int64) *string {
 	if v == nil {

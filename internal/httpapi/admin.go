@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
@@ -217,7 +216,6 @@ func (a *API) createCustomField(w http.ResponseWriter, r *http.Request, actor au
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/custom-fields/"+strconv.FormatInt(f.ID, 10))
 	writeJSON(w, http.StatusCreated, f)
 	return nil
 }

@@ -30,9 +30,6 @@ func status(e *apperr.Error) int {
 	case apperr.KindForbidden:
 		return http.StatusForbidden
 	case apperr.KindConflict:
-		if e.Code == "stale_version" {
-			return http.StatusConflict
-		}
 		return http.StatusConflict
 	case apperr.KindUnauthorized:
 		return http.StatusUnauthorized

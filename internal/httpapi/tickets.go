@@ -49,6 +49,10 @@ func ticketFilter(r *http.Request, actor auth.Actor) (ticket.Filter, error) {
 		case "none":
 			return ticket.None
 		case "me":
+			if name != "assignee" && name != "owner" {
+				fe.Add(name, "want_id", nil)
+				return 0
+			}
 			return actor.ID
 		default:
 			n, err := strconv.ParseInt(v, 10, 64)

@@ -22,6 +22,9 @@ func (s *Service) Merge(ctx context.Context, a auth.Actor, number, into int64) (
 		return nil, apperr.Invalid("into", "merge_self", nil)
 	}
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+		if err := lockTickets(ctx, tx, number, into); err != nil {
+			return err
+		}
 		src, err := workable(ctx, tx, a, number)
 		if err != nil {
 			return err
@@ -70,9 +73,10 @@ func (s *Service) Merge(ctx context.Context, a auth.Actor, number, into int64) (
 func refreshCounts(tx *storage.Tx, id, now int64) error {
 	ctx := tx.Context()
 	var count int
-	var lastCustomer sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*), max(CASE WHEN author_kind = 'customer' THEN created_at END) FROM messages WHERE ticket_id = $1`, id).
-		Scan(&count, &lastCustomer); err != nil {
+	var lastCustomer, lastAgent sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), max(CASE WHEN author_kind = 'customer' THEN created_at END),
+			max(CASE WHEN author_kind = 'agent' AND kind = 'reply' THEN created_at END) FROM messages WHERE ticket_id = $1`, id).
+		Scan(&count, &lastCustomer, &lastAgent); err != nil {
 		return err
 	}
 	var text string
@@ -80,12 +84,9 @@ func refreshCounts(tx *storage.Tx, id, now int64) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	var lc any
-	if lastCustomer.Valid {
-		lc = lastCustomer.Int64
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE tickets SET message_count = $1, preview = $2, last_customer_message_at = $3, updated_at = $4, version = version + 1 WHERE id = $5`,
-		count, preview(text), lc, now, id)
+	_, err = tx.ExecContext(ctx, `UPDATE tickets SET message_count = $1, preview = $2, last_customer_message_at = $3,
+		last_agent_message_at = $4, updated_at = $5, version = version + 1 WHERE id = $6`,
+		count, preview(text), nullable(lastCustomer), nullable(lastAgent), now, id)
 	return err
 }
 
@@ -176,6 +177,9 @@ func (s *Service) Link(ctx context.Context, a auth.Actor, number, other int64, o
 		return apperr.Invalid("number", "link_self", nil)
 	}
 	return s.db.Write(ctx, func(tx *storage.Tx) error {
+		if err := lockTickets(ctx, tx, number, other); err != nil {
+			return err
+		}
 		t, err := workable(ctx, tx, a, number)
 		if err != nil {
 			return err
@@ -208,4 +212,11 @@ func (s *Service) Link(ctx context.Context, a auth.Actor, number, other int64, o
 		}
 		return event.Append(tx, a, event.Ticket, o.ID, now, event.Change{Action: action, Field: "links", New: event.Int(number)})
 	})
+}
+
+func nullable(v sql.NullInt64) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Int64
 }

@@ -102,7 +102,8 @@ func (s *Service) prepareMessage(f apperr.Fields, a auth.Actor, in MessageInput,
 		m.author = "agent"
 	}
 	f.Check(m.kind == KindReply || m.kind == KindNote, prefix+"kind", "one_of", map[string]any{"values": "reply, note"})
-	f.Check(slices.Contains([]string{"agent", "customer", "system"}, m.author), prefix+"author", "one_of", map[string]any{"values": "agent, customer"})
+	f.Check(slices.Contains([]string{"agent", "customer"}, m.author) || (m.author == "system" && a.Kind == auth.ActorSystem),
+		prefix+"author", "one_of", map[string]any{"values": "agent, customer"})
 	f.Check(!(m.kind == KindNote && m.author == "customer"), prefix+"kind", "note_by_customer", nil)
 	f.Check(a.Kind != auth.ActorCustomer || m.kind == KindReply, prefix+"kind", "one_of", map[string]any{"values": "reply"})
 	if m.channel != "" {
@@ -176,7 +177,7 @@ func (s *Service) AddMessage(ctx context.Context, a auth.Actor, number int64, in
 		return nil, err
 	}
 	if m.dedupKey != "" {
-		m.dedupKey = fmt.Sprintf("api:%s:%d:%s", a.Kind, a.ID, m.dedupKey)
+		m.dedupKey = fmt.Sprintf("message:%s:%d:%s", a.Kind, a.ID, m.dedupKey)
 		if msg, err := s.messageByDedup(ctx, a, number, m.dedupKey); err == nil || !errors.Is(err, sql.ErrNoRows) {
 			return msg, err
 		}
@@ -341,9 +342,10 @@ func (s *Service) Messages(ctx context.Context, a auth.Actor, number, before int
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 200)
 	if before <= 0 {
 		before = 1<<62 - 1
 	}

@@ -74,8 +74,13 @@ func when(v sql.NullInt64) *time.Time {
 	return &t
 }
 
-// loadByNumber reads one ticket (with tags) inside or outside a command.
+// loadByNumber reads one ticket (with tags) inside or outside a command. Inside a command
+// on PostgreSQL it first locks the ticket's row until the command ends, so that what the
+// command decides from (status, owner, version) is still so when it writes.
 func loadByNumber(ctx context.Context, q storage.Querier, number int64) (*Ticket, error) {
+	if err := lockTickets(ctx, q, number); err != nil {
+		return nil, err
+	}
 	t, err := scanTicket(q.QueryRowContext(ctx, selectTickets+` WHERE t.number = $1`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFound("ticket")
@@ -91,6 +96,26 @@ func loadByNumber(ctx context.Context, q storage.Querier, number int64) (*Ticket
 		t.Tags = tags[t.ID]
 	}
 	return t, nil
+}
+
+// lockTickets holds the rows of the tickets with the given numbers, in id order, until the
+// command commits. Commands run side by side on PostgreSQL: without it, twenty replies at
+// once would each see the ticket still "new" and each record opening it and taking it over.
+// SQLite runs one command at a time, and reads outside a command take no locks.
+func lockTickets(ctx context.Context, q storage.Querier, numbers ...int64) error {
+	tx, ok := q.(*storage.Tx)
+	if !ok || tx.Dialect() != storage.Postgres {
+		return nil
+	}
+	args := make([]any, len(numbers))
+	ph := make([]string, len(numbers))
+	for i, n := range numbers {
+		args[i], ph[i] = n, fmt.Sprintf("$%d", i+1)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE number IN (`+strings.Join(ph, ", ")+`) ORDER BY id FOR UPDATE`, args...); err != nil {
+		return fmt.Errorf("lock tickets: %w", err)
+	}
+	return nil
 }
 
 // loadByIDs reads tickets in the order of ids, with tags.

@@ -181,7 +181,7 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, in CreateInput) (*Ti
 	}
 	dedup := ""
 	if in.IdempotencyKey != "" {
-		dedup = fmt.Sprintf("api:%s:%d:%s", a.Kind, a.ID, in.IdempotencyKey)
+		dedup = fmt.Sprintf("create:%s:%d:%s", a.Kind, a.ID, in.IdempotencyKey)
 		msg.dedupKey = dedup
 		if n, err := ticketOfMessage(ctx, s.db.Read(), dedup); err == nil {
 			return s.Get(ctx, a, n)

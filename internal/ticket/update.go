@@ -192,8 +192,8 @@ func (s *Service) applyPatch(tx *storage.Tx, a auth.Actor, t *Ticket, p Patch, t
 			return err
 		}
 		for k := range p.CustomFields {
-			if o, n := fmt.Sprint(t.CustomFields[k]), fmt.Sprint(newCF[k]); o != n {
-				change("custom_fields."+k, o, n)
+			if o, n := t.CustomFields[k], newCF[k]; !event.SameValue(o, n) {
+				changes = append(changes, event.Change{Action: "updated", Field: "custom_fields." + k, Old: event.Value(o), New: event.Value(n)})
 			}
 		}
 		set("custom_fields", cf)

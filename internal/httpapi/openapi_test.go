@@ -1,0 +1,784 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/blob"
+	"github.com/kefuhq/kefu/internal/customer"
+	"github.com/kefuhq/kefu/internal/customfield"
+	"github.com/kefuhq/kefu/internal/storage"
+	"github.com/kefuhq/kefu/internal/tag"
+	"github.com/kefuhq/kefu/internal/testutil"
+	"github.com/kefuhq/kefu/internal/ticket"
+	"github.com/kefuhq/kefu/internal/user"
+)
+
+// oaExtraRoutes are served outside routes(): the document itself (httpapi.New) and sign-in
+// (app.Handler).
+var oaExtraRoutes = []string{"GET /api/v1/openapi.json", "POST /api/v1/auth/token"}
+
+var oaMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// oaSpec is the parsed OpenAPI document with helpers to follow its references.
+type oaSpec struct {
+	doc map[string]any
+}
+
+func loadOASpec(t testing.TB) *oaSpec {
+	t.Helper()
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(openapiDoc))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("openapi.json is not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Fatalf("openapi.json: trailing data after the document")
+	}
+	return &oaSpec{doc: doc}
+}
+
+// pointer resolves a local reference such as #/components/schemas/Ticket.
+func (s *oaSpec) pointer(ref string) (any, bool) {
+	rest, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil, false
+	}
+	var cur any = s.doc
+	for _, part := range strings.Split(rest, "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// deref follows $ref until it reaches an object that is not a reference.
+func (s *oaSpec) deref(v any) map[string]any {
+	for range 10 {
+		m, _ := v.(map[string]any)
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return m
+		}
+		v, _ = s.pointer(ref)
+	}
+	return nil
+}
+
+type oaOperation struct {
+	method, path string // method in upper case
+	item, op     map[string]any
+}
+
+func (s *oaSpec) operations() []oaOperation {
+	paths, _ := s.doc["paths"].(map[string]any)
+	var out []oaOperation
+	for p, v := range paths {
+		item, _ := v.(map[string]any)
+		for _, m := range oaMethods {
+			if o, ok := item[m].(map[string]any); ok {
+				out = append(out, oaOperation{method: strings.ToUpper(m), path: p, item: item, op: o})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].path+" "+out[i].method < out[j].path+" "+out[j].method
+	})
+	return out
+}
+
+// parameters returns an operation's parameters, path item's first, resolved.
+func (s *oaSpec) parameters(o oaOperation) []map[string]any {
+	var out []map[string]any
+	for _, list := range []any{o.item["parameters"], o.op["parameters"]} {
+		ps, _ := list.([]any)
+		for _, p := range ps {
+			out = append(out, s.deref(p))
+		}
+	}
+	return out
+}
+
+func TestOpenAPIRoutes(t *testing.T) {
+	s := loadOASpec(t)
+	documented := map[string]bool{}
+	for _, o := range s.operations() {
+		documented[o.method+" "+o.path] = true
+	}
+	served := map[string]bool{}
+	for _, r := range (&API{}).routes() {
+		served[r.method+" "+r.path] = true
+	}
+	for _, r := range oaExtraRoutes {
+		served[r] = true
+	}
+	var undocumented, unserved []string
+	for r := range served {
+		if !documented[r] {
+			undocumented = append(undocumented, r)
+		}
+	}
+	for r := range documented {
+		if !served[r] {
+			unserved = append(unserved, r)
+		}
+	}
+	sort.Strings(undocumented)
+	sort.Strings(unserved)
+	for _, r := range undocumented {
+		t.Errorf("route %s is served but missing from openapi.json", r)
+	}
+	for _, r := range unserved {
+		t.Errorf("openapi.json documents %s, which no route serves", r)
+	}
+}
+
+var oaPathParam = regexp.MustCompile(`\{([^{}]+)\}`)
+
+func TestOpenAPIOperations(t *testing.T) {
+	s := loadOASpec(t)
+	if v, _ := s.doc["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
+		t.Errorf("openapi = %q, want 3.1.x", v)
+	}
+	info, _ := s.doc["info"].(map[string]any)
+	if info["title"] == nil || info["version"] == nil {
+		t.Error("info needs a title and a version")
+	}
+	components, _ := s.doc["components"].(map[string]any)
+	schemes, _ := components["securitySchemes"].(map[string]any)
+	tagNames := map[string]bool{}
+	tags, _ := s.doc["tags"].([]any)
+	for _, tg := range tags {
+		name, _ := tg.(map[string]any)["name"].(string)
+		tagNames[name] = true
+	}
+	checkSecurity := func(where string, v any) {
+		reqs, _ := v.([]any)
+		for _, r := range reqs {
+			for name := range r.(map[string]any) {
+				if schemes[name] == nil {
+					t.Errorf("%s: security scheme %q is not defined", where, name)
+				}
+			}
+		}
+	}
+	checkSecurity("document", s.doc["security"])
+
+	ids := map[string]string{}
+	for _, o := range s.operations() {
+		at := o.method + " " + o.path
+		id, _ := o.op["operationId"].(string)
+		switch {
+		case id == "":
+			t.Errorf("%s: no operationId", at)
+		case ids[id] != "":
+			t.Errorf("%s: operationId %q is also used by %s", at, id, ids[id])
+		default:
+			ids[id] = at
+		}
+		if sum, _ := o.op["summary"].(string); strings.TrimSpace(sum) == "" {
+			t.Errorf("%s: no summary", at)
+		}
+		tl, _ := o.op["tags"].([]any)
+		for _, tg := range tl {
+			if name, _ := tg.(string); !tagNames[name] {
+				t.Errorf("%s: tag %q is not declared in the document's tags", at, name)
+			}
+		}
+		checkSecurity(at, o.op["security"])
+
+		responses, _ := o.op["responses"].(map[string]any)
+		ok := false
+		for code, r := range responses {
+			if code != "default" && !regexp.MustCompile(`^[1-5]([0-9]{2}|XX)$`).MatchString(code) {
+				t.Errorf("%s: response key %q is not a status code", at, code)
+			}
+			if strings.HasPrefix(code, "2") {
+				ok = true
+			}
+			if d, _ := s.deref(r)["description"].(string); d == "" {
+				t.Errorf("%s: response %s has no description", at, code)
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no 2xx response", at)
+		}
+		if rb, found := o.op["requestBody"]; found {
+			if c, _ := s.deref(rb)["content"].(map[string]any); len(c) == 0 {
+				t.Errorf("%s: request body without content", at)
+			}
+		}
+
+		inTemplate := map[string]bool{}
+		for _, m := range oaPathParam.FindAllStringSubmatch(o.path, -1) {
+			inTemplate[m[1]] = true
+		}
+		declared := map[string]bool{}
+		seen := map[string]bool{}
+		for _, p := range s.parameters(o) {
+			name, _ := p["name"].(string)
+			in, _ := p["in"].(string)
+			if name == "" || !slices.Contains([]string{"path", "query", "header", "cookie"}, in) {
+				t.Errorf("%s: parameter %v needs a name and a valid `in`", at, p)
+				continue
+			}
+			if p["schema"] == nil && p["content"] == nil {
+				t.Errorf("%s: parameter %s has neither schema nor content", at, name)
+			}
+			if key := in + " " + strings.ToLower(name); seen[key] {
+				t.Errorf("%s: parameter %s (%s) is declared twice", at, name, in)
+			} else {
+				seen[key] = true
+			}
+			if in != "path" {
+				continue
+			}
+			declared[name] = true
+			if !inTemplate[name] {
+				t.Errorf("%s: path parameter %s is not in the path", at, name)
+			}
+			if p["required"] != true {
+				t.Errorf("%s: path parameter %s must be required", at, name)
+			}
+		}
+		for name := range inTemplate {
+			if !declared[name] {
+				t.Errorf("%s: path parameter {%s} is not declared", at, name)
+			}
+		}
+	}
+
+	// Every reference resolves within the document.
+	var walk func(v any, at string)
+	walk = func(v any, at string) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				if _, found := s.pointer(ref); !found {
+					t.Errorf("%s: $ref %q does not resolve", at, ref)
+				}
+			}
+			for k, c := range v {
+				walk(c, at+"/"+k)
+			}
+		case []any:
+			for i, c := range v {
+				walk(c, at+"/"+strconv.Itoa(i))
+			}
+		}
+	}
+	walk(s.doc, "#")
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	srv := httptest.NewServer(New(Options{}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/v1/openapi.json: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !bytes.Equal(body, openapiDoc) {
+		t.Error("the served document differs from openapi.json")
+	}
+}
+
+// ---- checking answers against the document ---------------------------------------------
+
+// check validates v against a JSON schema of the subset the document uses. Objects with
+// properties are closed unless additionalProperties says otherwise, so that an answer field
+// missing from the document is reported.
+func (s *oaSpec) check(schema any, v any, at string) []string {
+	if b, ok := schema.(bool); ok {
+		if !b {
+			return []string{at + ": not allowed"}
+		}
+		return nil
+	}
+	m, _ := schema.(map[string]any)
+	var errs []string
+	if ref, ok := m["$ref"].(string); ok {
+		target, found := s.pointer(ref)
+		if !found {
+			return []string{at + ": unresolved " + ref}
+		}
+		errs = append(errs, s.check(target, v, at)...)
+	}
+	if typ, ok := m["type"]; ok {
+		var types []string
+		switch typ := typ.(type) {
+		case string:
+			types = []string{typ}
+		case []any:
+			for _, x := range typ {
+				types = append(types, x.(string))
+			}
+		}
+		if !slices.ContainsFunc(types, func(want string) bool { return oaIsType(v, want) }) {
+			return append(errs, fmt.Sprintf("%s: %s is not %s", at, oaShort(v), strings.Join(types, "|")))
+		}
+	}
+	if enum, ok := m["enum"].([]any); ok && !slices.ContainsFunc(enum, func(e any) bool { return reflect.DeepEqual(e, v) }) {
+		errs = append(errs, fmt.Sprintf("%s: %s is not one of %v", at, oaShort(v), enum))
+	}
+	for _, sub := range oaList(m["allOf"]) {
+		errs = append(errs, s.check(sub, v, at)...)
+	}
+	if subs := oaList(m["anyOf"]); subs != nil && !slices.ContainsFunc(subs, func(sub any) bool { return len(s.check(sub, v, at)) == 0 }) {
+		errs = append(errs, fmt.Sprintf("%s: %s matches none of anyOf", at, oaShort(v)))
+	}
+	if subs := oaList(m["oneOf"]); subs != nil {
+		n := 0
+		for _, sub := range subs {
+			if len(s.check(sub, v, at)) == 0 {
+				n++
+			}
+		}
+		if n != 1 {
+			errs = append(errs, fmt.Sprintf("%s: %s matches %d of oneOf", at, oaShort(v), n))
+		}
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for _, r := range oaList(m["required"]) {
+			if _, ok := v[r.(string)]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: required %q missing", at, r))
+			}
+		}
+		props, hasProps := m["properties"].(map[string]any)
+		for k, pv := range v {
+			if ps, ok := props[k]; ok {
+				errs = append(errs, s.check(ps, pv, at+"."+k)...)
+			} else if ap, ok := m["additionalProperties"]; ok {
+				errs = append(errs, s.check(ap, pv, at+"."+k)...)
+			} else if hasProps {
+				errs = append(errs, fmt.Sprintf("%s: property %q is not documented", at, k))
+			}
+		}
+	case []any:
+		if items, ok := m["items"]; ok {
+			for i, x := range v {
+				errs = append(errs, s.check(items, x, fmt.Sprintf("%s[%d]", at, i))...)
+			}
+		}
+		if max, ok := m["maxItems"].(float64); ok && float64(len(v)) > max {
+			errs = append(errs, fmt.Sprintf("%s: more than %v items", at, max))
+		}
+	case string:
+		n := float64(utf8.RuneCountInString(v))
+		if min, ok := m["minLength"].(float64); ok && n < min {
+			errs = append(errs, fmt.Sprintf("%s: %q shorter than %v", at, v, min))
+		}
+		if max, ok := m["maxLength"].(float64); ok && n > max {
+			errs = append(errs, fmt.Sprintf("%s: %q longer than %v", at, v, max))
+		}
+		if p, ok := m["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(v) {
+			errs = append(errs, fmt.Sprintf("%s: %q does not match %s", at, v, p))
+		}
+		switch m["format"] {
+		case "date-time":
+			if _, err := time.Parse(time.RFC3339, v); err != nil || !strings.HasSuffix(v, "Z") {
+				errs = append(errs, fmt.Sprintf("%s: %q is not an RFC 3339 time in UTC", at, v))
+			}
+		case "date":
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %q is not a date", at, v))
+			}
+		}
+		if m["contentEncoding"] == "base64" {
+			if _, err := base64.StdEncoding.DecodeString(v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: not base64", at))
+			}
+		}
+	case float64:
+		if min, ok := m["minimum"].(float64); ok && v < min {
+			errs = append(errs, fmt.Sprintf("%s: %v below %v", at, v, min))
+		}
+		if max, ok := m["maximum"].(float64); ok && v > max {
+			errs = append(errs, fmt.Sprintf("%s: %v above %v", at, v, max))
+		}
+	}
+	return errs
+}
+
+func oaList(v any) []any { l, _ := v.([]any); return l }
+
+func oaIsType(v any, want string) bool {
+	switch v := v.(type) {
+	case nil:
+		return want == "null"
+	case bool:
+		return want == "boolean"
+	case float64:
+		return want == "number" || (want == "integer" && v == float64(int64(v)))
+	case string:
+		return want == "string"
+	case []any:
+		return want == "array"
+	case map[string]any:
+		return want == "object"
+	}
+	return false
+}
+
+func oaShort(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 80 {
+		return string(b[:77]) + "..."
+	}
+	return string(b)
+}
+
+// oaClient sends requests to a real API and checks each request and answer against the
+// operation the document gives for it.
+type oaClient struct {
+	t   *testing.T
+	s   *oaSpec
+	url string
+	hit map[string]bool // operationIds exercised
+}
+
+// find returns the documented operation serving method and path (without query).
+func (c *oaClient) find(method, path string) (oaOperation, bool) {
+	segs := strings.Split(path, "/")
+	for _, o := range c.s.operations() {
+		tpl := strings.Split(o.path, "/")
+		if o.method != method || len(tpl) != len(segs) {
+			continue
+		}
+		match := true
+		for i := range tpl {
+			if tpl[i] != segs[i] && !(strings.HasPrefix(tpl[i], "{") && segs[i] != "") {
+				match = false
+				break
+			}
+		}
+		if match {
+			return o, true
+		}
+	}
+	return oaOperation{}, false
+}
+
+type oaAnswer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (a oaAnswer) num(key string) int64 {
+	f, _ := a.body[key].(float64)
+	return int64(f)
+}
+
+// do sends a request as token and checks it; want is the expected status.
+func (c *oaClient) do(token string, want int, method, target string, body any, headers ...string) oaAnswer {
+	c.t.Helper()
+	path, query, _ := strings.Cut(target, "?")
+	o, ok := c.find(method, path)
+	if !ok {
+		c.t.Fatalf("%s %s: no operation in openapi.json", method, path)
+	}
+	id, _ := o.op["operationId"].(string)
+	c.hit[id] = true
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if want < 400 {
+			// A request the server accepts must be valid by the document too.
+			var v any
+			json.Unmarshal(raw, &v)
+			rb := c.s.deref(o.op["requestBody"])
+			media, _ := rb["content"].(map[string]any)["application/json"].(map[string]any)
+			for _, e := range c.s.check(media["schema"], v, "request") {
+				c.t.Errorf("%s %s: %s", method, o.path, e)
+			}
+		}
+		rd = bytes.NewReader(raw)
+	}
+	if query != "" {
+		c.checkQuery(o, query)
+	}
+	req, err := http.NewRequest(method, c.url+target, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Accept-Language", "en")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := oaAnswer{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if resp.StatusCode != want {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, target, resp.StatusCode, want, raw)
+	}
+	responses, _ := o.op["responses"].(map[string]any)
+	r, ok := responses[strconv.Itoa(resp.StatusCode)]
+	if !ok {
+		c.t.Errorf("%s %s (%s): status %d is not documented", method, o.path, id, resp.StatusCode)
+		return a
+	}
+	doc := c.s.deref(r)
+	hs, _ := doc["headers"].(map[string]any)
+	for name, h := range hs {
+		if c.s.deref(h)["required"] == true && resp.Header.Get(name) == "" {
+			c.t.Errorf("%s %s: documented header %s missing", method, o.path, name)
+		}
+	}
+	content, _ := doc["content"].(map[string]any)
+	media, isJSON := content["application/json"].(map[string]any)
+	switch {
+	case len(content) == 0:
+		if len(raw) != 0 {
+			c.t.Errorf("%s %s: %d answer has a body the document does not describe", method, o.path, resp.StatusCode)
+		}
+	case isJSON:
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			c.t.Errorf("%s %s: Content-Type %q, want JSON", method, o.path, resp.Header.Get("Content-Type"))
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			c.t.Fatalf("%s %s: answer is not JSON: %s", method, o.path, raw)
+		}
+		for _, e := range c.s.check(media["schema"], v, "answer") {
+			c.t.Errorf("%s %s (%d): %s", method, o.path, resp.StatusCode, e)
+		}
+		a.body, _ = v.(map[string]any)
+	}
+	return a
+}
+
+// checkQuery makes sure every query parameter sent is documented for the operation.
+func (c *oaClient) checkQuery(o oaOperation, query string) {
+	names := map[string]bool{}
+	for _, p := range c.s.parameters(o) {
+		if p["in"] == "query" {
+			names[p["name"].(string)] = true
+		}
+	}
+	for _, kv := range strings.Split(query, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if !names[k] {
+			c.t.Errorf("%s %s: query parameter %q is not documented", o.method, o.path, k)
+		}
+	}
+}
+
+// TestOpenAPIConformance drives the API through its main flows and checks every request
+// and answer against the document: statuses, required headers, and bodies, where an
+// undocumented answer field counts as an error.
+func TestOpenAPIConformance(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		var blobs blob.Store = blob.Files{Dir: t.TempDir()}
+		if db.Dialect() == storage.Postgres {
+			blobs = blob.Database{DB: db}
+		}
+		users := user.NewService(db, nil)
+		customers := customer.NewService(db, nil)
+		api := New(Options{
+			DB: db, Users: users, Customers: customers,
+			Tickets:      ticket.NewService(ticket.Options{DB: db, Customers: customers, Blobs: blobs}),
+			Tags:         tag.NewService(db),
+			CustomFields: customfield.NewService(db, nil),
+			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		srv := httptest.NewServer(api)
+		defer srv.Close()
+		c := &oaClient{t: t, s: loadOASpec(t), url: srv.URL, hit: map[string]bool{}}
+
+		team := func(name, kind string) int64 {
+			tm, err := users.CreateTeam(ctx, auth.System(), user.TeamInput{Name: &name, Kind: &kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tm.ID
+		}
+		staff := func(email string, role auth.Role, teams ...int64) (int64, string) {
+			u, err := users.Create(ctx, auth.System(), user.CreateInput{Email: email, Name: email[:strings.IndexByte(email, '@')], Role: role, Teams: teams})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := users.CreateToken(ctx, auth.System(), u.ID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.ID, tok
+		}
+		presale, aftersale, finance := team("售前咨询组", "team"), team("售后一组", "team"), team("财务部", "department")
+		_, admin := staff("admin@example.com", auth.RoleAdmin)
+		agentID, agent := staff("li@example.com", auth.RoleAgent, presale)
+		otherID, _ := staff("wang@example.com", auth.RoleAgent, aftersale)
+		_, dept := staff("zhao@example.com", auth.RoleDepartment, finance)
+
+		// Errors.
+		c.do("", 401, "GET", "/api/v1/me", nil)
+		c.do("kefu_not-a-real-token-at-all", 401, "GET", "/api/v1/tickets", nil)
+		c.do(agent, 404, "GET", "/api/v1/tickets/999999", nil)
+		c.do(agent, 400, "POST", "/api/v1/tickets", map[string]any{"subject": "x", "surprise": 1})
+		c.do(agent, 400, "POST", "/api/v1/tickets", []byte(`{"subject":`))
+		c.do(agent, 400, "GET", "/api/v1/tickets?limit=101", nil)
+		c.do(dept, 403, "POST", "/api/v1/tickets", map[string]any{"subject": "x", "customer": map[string]any{"email": "a@example.com"}, "message": map[string]any{"body": "x"}})
+		c.do(dept, 403, "GET", "/api/v1/customers", nil)
+
+		// Staff and settings.
+		c.do(agent, 200, "GET", "/api/v1/me", nil)
+		c.do(agent, 200, "GET", "/api/v1/users", nil)
+		newUser := c.do(admin, 201, "POST", "/api/v1/users", map[string]any{"email": "sun@example.com", "name": "孙", "role": "supervisor", "password": "long enough", "teams": []int64{aftersale}})
+		uid := newUser.num("id")
+		c.do(admin, 200, "GET", fmt.Sprintf("/api/v1/users/%d", uid), nil)
+		c.do(admin, 200, "PATCH", fmt.Sprintf("/api/v1/users/%d", uid), map[string]any{"locale": "en", "time_zone": "Europe/Berlin"})
+		c.do(agent, 403, "PATCH", fmt.Sprintf("/api/v1/users/%d", uid), map[string]any{"name": "x"})
+		c.do(agent, 201, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", agentID), map[string]any{"name": "crm"})
+		c.do(agent, 200, "GET", "/api/v1/teams", nil)
+		vip := c.do(admin, 201, "POST", "/api/v1/teams", map[string]any{"name": "VIP 服务组", "kind": "team"}).num("id")
+		c.do(agent, 200, "GET", fmt.Sprintf("/api/v1/teams/%d", vip), nil)
+		c.do(admin, 200, "PATCH", fmt.Sprintf("/api/v1/teams/%d", vip), map[string]any{"description": "大客户"})
+		c.do(admin, 204, "PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", vip, uid), nil)
+		c.do(admin, 204, "DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", vip, uid), nil)
+		c.do(agent, 403, "PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", vip, uid), nil)
+		c.do(agent, 201, "POST", "/api/v1/tags", map[string]any{"name": "退款"})
+		c.do(agent, 200, "GET", "/api/v1/tags", nil)
+		c.do(admin, 201, "POST", "/api/v1/custom-fields", map[string]any{"entity": "ticket", "key": "order_no", "type": "text", "label_zh": "订单号", "label_en": "Order number"})
+		c.do(admin, 201, "POST", "/api/v1/custom-fields", map[string]any{"entity": "customer", "key": "region", "type": "select", "label_zh": "地区", "options": []string{"华东", "华北"}})
+		c.do(agent, 200, "GET", "/api/v1/custom-fields?entity=ticket", nil)
+
+		// A ticket with a new customer, retried with the same Idempotency-Key.
+		create := map[string]any{
+			"subject": "空调不制冷", "type": "aftersale", "subtype": "repair", "priority": "high", "channel": "email",
+			"customer":      map[string]any{"email": "Zhang.Wei@Example.com", "name": "张伟"},
+			"tags":          []string{"退款"},
+			"custom_fields": map[string]any{"order_no": "JD-1001"},
+			"message": map[string]any{"body": "空调不制冷了", "attachments": []map[string]any{
+				{"filename": "photo.jpg", "content_type": "image/jpeg", "data": base64.StdEncoding.EncodeToString([]byte("jpeg"))},
+			}},
+		}
+		first := c.do(agent, 201, "POST", "/api/v1/tickets", create, "Idempotency-Key", "order-1001")
+		n := first.num("number")
+		if again := c.do(agent, 201, "POST", "/api/v1/tickets", create, "Idempotency-Key", "order-1001"); again.num("number") != n {
+			t.Errorf("retry made ticket %d, want %d", again.num("number"), n)
+		}
+		tk := fmt.Sprintf("/api/v1/tickets/%d", n)
+		got := c.do(agent, 200, "GET", tk, nil)
+		etag := got.header.Get("ETag")
+		c.do(agent, 200, "PATCH", tk, map[string]any{"priority": "urgent", "department_id": finance}, "If-Match", etag)
+		c.do(agent, 409, "PATCH", tk, map[string]any{"priority": "low"}, "If-Match", etag)
+		reply := map[string]any{"body": "您好，我们马上安排师傅上门。", "status": "pending_customer"}
+		m1 := c.do(agent, 201, "POST", tk+"/messages", reply, "Idempotency-Key", "reply-1")
+		if m2 := c.do(agent, 201, "POST", tk+"/messages", reply, "Idempotency-Key", "reply-1"); m2.num("id") != m1.num("id") {
+			t.Error("a retried reply was stored twice")
+		}
+		c.do(agent, 201, "POST", tk+"/messages", map[string]any{"kind": "note", "body_html": "<p>客户<b>很着急</b></p>"})
+		c.do(dept, 403, "POST", tk+"/messages", map[string]any{"body": "x"})
+		msgs := c.do(agent, 200, "GET", tk+"/messages?limit=10", nil)
+		items, _ := msgs.body["items"].([]any)
+		if len(items) == 0 {
+			t.Fatal("no messages")
+		}
+		atts, _ := items[0].(map[string]any)["attachments"].([]any)
+		if len(atts) != 1 {
+			t.Fatalf("first message has %d attachments", len(atts))
+		}
+		c.do(agent, 200, "GET", fmt.Sprintf("/api/v1/attachments/%v", atts[0].(map[string]any)["id"]), nil)
+
+		// Transfer keeps the owner; a transfer to the same place is refused.
+		tr := c.do(agent, 200, "POST", tk+"/transfer", map[string]any{"team_id": aftersale, "assignee_id": otherID, "reason": "需要售后处理"})
+		if owner, _ := tr.body["owner"].(map[string]any); owner == nil || int64(owner["id"].(float64)) != agentID {
+			t.Errorf("owner after transfer = %v, want user %d", tr.body["owner"], agentID)
+		}
+		c.do(admin, 422, "POST", tk+"/transfer", map[string]any{"team_id": aftersale, "assignee_id": otherID, "reason": "again"})
+		c.do(agent, 400, "POST", tk+"/transfer", map[string]any{"team_id": aftersale})
+
+		// Merge a second ticket of the same customer into the first, then split one off.
+		second := c.do(admin, 201, "POST", "/api/v1/tickets", map[string]any{
+			"subject": "还是不制冷", "customer": map[string]any{"email": "zhang.wei@example.com"},
+			"custom_fields": map[string]any{"order_no": "JD-1001"}, "message": map[string]any{"body": "还是不行"},
+		}).num("number")
+		c.do(admin, 200, "POST", fmt.Sprintf("/api/v1/tickets/%d/merge", second), map[string]any{"into": n})
+		c.do(admin, 422, "POST", fmt.Sprintf("/api/v1/tickets/%d/messages", second), map[string]any{"body": "x"})
+		if merged := c.do(admin, 200, "GET", fmt.Sprintf("/api/v1/tickets/%d", second), nil); merged.num("merged_into") != n || merged.body["status"] != "closed" {
+			t.Errorf("merged ticket: status %v, merged_into %v", merged.body["status"], merged.body["merged_into"])
+		}
+		c.do(admin, 413, "POST", fmt.Sprintf("/api/v1/tickets/%d/merge", second), map[string]any{"into": strings.Repeat("9", 5000)})
+		split := c.do(admin, 201, "POST", tk+"/split", map[string]any{"message_id": m1.num("id"), "subject": "上门时间"}).num("number")
+		c.do(admin, 200, "POST", tk+"/links", map[string]any{"number": split})
+		c.do(admin, 204, "DELETE", fmt.Sprintf("%s/links/%d", tk, split), nil)
+		c.do(admin, 200, "GET", tk, nil)
+		c.do(admin, 200, "GET", tk+"/events?after=0&limit=100", nil)
+
+		// Lists with filters and cursors.
+		page := c.do(admin, 200, "GET", "/api/v1/tickets?limit=1&sort=created&order=asc", nil)
+		if cur, _ := page.body["next_cursor"].(string); cur == "" {
+			t.Error("no next_cursor on a full page")
+		} else {
+			c.do(admin, 200, "GET", "/api/v1/tickets?limit=1&sort=created&order=asc&cursor="+cur, nil)
+		}
+		c.do(agent, 200, "GET", "/api/v1/tickets?status=new,open,pending_customer&owner=me&assignee=none&team=none&priority=urgent&type=aftersale&channel=email&tag="+url.QueryEscape("退款")+"&created_after=2020-01-01&updated_before=2100-01-01T00:00:00Z", nil)
+
+		// Customers.
+		cust := first.body["customer"].(map[string]any)["id"]
+		cu := fmt.Sprintf("/api/v1/customers/%v", cust)
+		c.do(agent, 200, "GET", "/api/v1/customers?q=zhang.wei@example.com&tier=ordinary&stage=current&limit=10", nil)
+		cg := c.do(agent, 200, "GET", cu, nil)
+		c.do(agent, 200, "PATCH", cu, map[string]any{"tier": "vip", "phones": []string{"138 1234 5678"}, "custom_fields": map[string]any{"region": "华东"}}, "If-Match", cg.header.Get("ETag"))
+		c.do(agent, 409, "PATCH", cu, map[string]any{"tier": "key"}, "If-Match", cg.header.Get("ETag"))
+		c.do(agent, 200, "GET", cu+"/tickets?status=closed", nil)
+		c.do(agent, 200, "GET", cu+"/events?after=0", nil)
+		c.do(agent, 201, "POST", "/api/v1/customers", map[string]any{"name": "李娜", "organization": "某某科技", "emails": []string{"li.na@example.com"}, "tags": []string{"VIP"}})
+
+		var missed []string
+		for _, o := range c.s.operations() {
+			id := o.op["operationId"].(string)
+			if !c.hit[id] && !slices.Contains(oaExtraRoutes, o.method+" "+o.path) {
+				missed = append(missed, id)
+			}
+		}
+		if len(missed) > 0 {
+			t.Errorf("operations not exercised by this test (add them to keep the document checked): %v", missed)
+		}
+	})
+}
