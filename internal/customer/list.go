@@ -11,10 +11,12 @@ import (
 
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/search"
 )
 
-// Filter narrows a customer list. Query matches name or organization (substring), an email
-// address, or a phone number (by its last digits).
+// Filter narrows a customer list. Query searches names, organizations, email addresses and
+// chat ids by their words (Chinese by its characters), and phone numbers by their last four
+// or more digits; the last word may be the beginning of a word, as people type it.
 type Filter struct {
 	Query  string
 	Tier   string
@@ -67,25 +69,35 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) (*Page, 
 	if f.Tag != "" {
 		where = append(where, "c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = "+arg(f.Tag)+")")
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		if digits, ok := phoneDigits(q); ok {
-			where = append(where, "c.id IN (SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value LIKE "+arg("%"+digits)+")")
-		} else if strings.Contains(q, "@") {
-			where = append(where, "c.id IN (SELECT customer_id FROM customer_identities WHERE kind = 'email' AND value = "+arg(strings.ToLower(q))+")")
-		} else {
-			like := "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(q)) + "%"
-			p := arg(like)
-			where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.organization) LIKE "+p+")")
+	from := " FROM customers c"
+	order := " ORDER BY c.updated_at DESC, c.id DESC"
+	keyset := "(c.updated_at, c.id) < "
+	if strings.TrimSpace(f.Query) != "" {
+		// Searching: matches stream from the index newest customer first, so the cursor
+		// continues by id alone.
+		q, err := search.Parse(f.Query)
+		if err != nil {
+			return nil, err
 		}
+		q.Terms[len(q.Terms)-1].Prefix = true
+		m := search.MatchSQL(s.db.Dialect(), search.Customers, "c", q, arg)
+		from += m.From
+		where = append(where, m.Where)
+		order = " ORDER BY " + m.Key + " DESC"
+		keyset = m.Key + " < "
 	}
 	if f.Cursor != "" {
-		where = append(where, "(c.updated_at, c.id) < ("+arg(curUpdated)+", "+arg(curID)+")")
+		if strings.HasPrefix(keyset, "(") {
+			where = append(where, keyset+"("+arg(curUpdated)+", "+arg(curID)+")")
+		} else {
+			where = append(where, keyset+arg(curID))
+		}
 	}
-	q := `SELECT ` + prefixed("c.", columns) + ` FROM customers c`
+	q := `SELECT ` + prefixed("c.", columns) + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY c.updated_at DESC, c.id DESC LIMIT " + arg(f.Limit+1)
+	q += order + " LIMIT " + arg(f.Limit+1)
 	rows, err := s.db.Read().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
@@ -107,7 +119,7 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) (*Page, 
 	if len(items) > f.Limit {
 		items = items[:f.Limit]
 		last := items[len(items)-1]
-		page.Next = encodeCursor(last.UpdatedAt.UnixMilli(), last.ID)
+		page.Next = encodeCursor(last.UpdatedAt.UnixMilli(), last.ID) // search pages use the id part only
 	}
 	byID := make(map[int64]*Customer, len(items))
 	for _, c := range items {
@@ -146,22 +158,4 @@ func decodeCursor(c string) (int64, int64, bool) {
 	a, err1 := strconv.ParseInt(x, 10, 64)
 	b, err2 := strconv.ParseInt(y, 10, 64)
 	return a, b, ok && err1 == nil && err2 == nil
-}
-
-// phoneDigits reads a query of at least four digits (spaces, dashes and a leading + allowed,
-// full-width digits folded) as the end of a phone number.
-func phoneDigits(q string) (string, bool) {
-	var b strings.Builder
-	for i, r := range q {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r >= '０' && r <= '９':
-			b.WriteRune('0' + (r - '０'))
-		case r == ' ' || r == '-' || (i == 0 && (r == '+' || r == '＋')):
-		default:
-			return "", false
-		}
-	}
-	return b.String(), b.Len() >= 4
 }

@@ -98,6 +98,9 @@ func (s *Service) CreateTx(tx *storage.Tx, actor auth.Actor, in Input) (int64, e
 		}
 		changes = append(changes, event.Change{Action: "updated", Field: "tags", New: event.Str(strings.Join(names, ","))})
 	}
+	if err := reindex(tx, id); err != nil {
+		return 0, err
+	}
 	return id, event.Append(tx, actor, event.Customer, id, now, changes...)
 }
 
@@ -306,6 +309,9 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, in Inp
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.Conflict("stale_version", nil)
+		}
+		if err := reindex(tx, id); err != nil {
+			return err
 		}
 		return event.Append(tx, actor, event.Customer, id, now, changes...)
 	})

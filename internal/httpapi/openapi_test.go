@@ -757,6 +757,11 @@ func TestOpenAPIConformance(t *testing.T) {
 		} else {
 			c.do(admin, 200, "GET", "/api/v1/tickets?limit=1&sort=created&order=asc&cursor="+cur, nil)
 		}
+		c.do(admin, 200, "GET", "/api/v1/tickets?q="+url.QueryEscape("退款 发货")+"&rank=relevance&limit=5", nil)
+		c.do(admin, 200, "GET", "/api/v1/tickets?q=order", nil)
+		c.do(agent, 400, "GET", "/api/v1/tickets?q="+url.QueryEscape("AND AND"), nil)
+		c.do(admin, 200, "GET", "/api/v1/search?q="+url.QueryEscape("张伟"), nil)
+		c.do(agent, 400, "GET", "/api/v1/search?q=", nil)
 		c.do(agent, 200, "GET", "/api/v1/tickets?status=new,open,pending_customer&owner=me&assignee=none&team=none&priority=urgent&type=aftersale&channel=email&tag="+url.QueryEscape("退款")+"&created_after=2020-01-01&updated_before=2100-01-01T00:00:00Z", nil)
 
 		// Customers.

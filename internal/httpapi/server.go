@@ -74,6 +74,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, actor auth.Actor) 
 func (a *API) routes() []route {
 	return []route{
 		{"GET", "/api/v1/me", a.me},
+		{"GET", "/api/v1/search", a.search},
 		{"GET", "/api/v1/tickets", a.listTickets},
 		{"POST", "/api/v1/tickets", a.createTicket},
 		{"GET", "/api/v1/tickets/{number}", a.getTicket},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/ticket"
 )
 
@@ -23,11 +24,36 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor auth.Act
 	if err != nil {
 		return err
 	}
+	if q := r.URL.Query(); q.Has("q") {
+		page, err := a.Tickets.Search(r.Context(), actor, q.Get("q"), q.Get("rank"), f)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, page)
+		return nil
+	}
 	page, err := a.Tickets.List(r.Context(), actor, f)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// search is the one search box: the best ticket matches and customer matches together.
+func (a *API) search(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	q := r.URL.Query().Get("q")
+	tickets, err := a.Tickets.Search(r.Context(), actor, q, r.URL.Query().Get("rank"), ticket.Filter{Limit: 10})
+	if err != nil {
+		return err
+	}
+	customers := &customer.Page{Items: []*customer.Customer{}}
+	if actor.ServesCustomers() || actor.IsAdmin() {
+		if customers, err = a.Customers.List(r.Context(), actor, customer.Filter{Query: q, Limit: 5}); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": tickets, "customers": customers})
 	return nil
 }
 

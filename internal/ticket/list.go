@@ -82,59 +82,12 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 		return nil, err
 	}
 
-	var where []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if v := visibility(a, arg); v != "" {
-		where = append(where, v)
-	}
-	if len(f.Statuses) == 1 {
-		where = append(where, "t.status = "+arg(f.Statuses[0]))
-	} else if len(f.Statuses) > 1 {
-		ph := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			ph[i] = arg(st)
-		}
-		where = append(where, "t.status IN ("+strings.Join(ph, ", ")+")")
-	}
-	eq := func(col string, v any) { where = append(where, col+" = "+arg(v)) }
-	idFilter := func(col string, v int64) {
-		switch {
-		case v == None:
-			where = append(where, col+" IS NULL")
-		case v > 0:
-			eq(col, v)
-		}
-	}
-	if f.Type != "" {
-		eq("t.type", f.Type)
-	}
-	if f.Priority != "" {
-		eq("t.priority", priorityRank(f.Priority))
-	}
-	if f.Channel != "" {
-		eq("t.channel", f.Channel)
-	}
-	idFilter("t.team_id", f.TeamID)
-	idFilter("t.assignee_id", f.AssigneeID)
-	idFilter("t.owner_id", f.OwnerID)
-	idFilter("t.department_id", f.DepartmentID)
-	idFilter("t.customer_id", f.CustomerID)
-	if f.Tag != "" {
-		where = append(where, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = "+arg(f.Tag)+")")
-	}
-	timeFilter := func(col, op string, v time.Time) {
-		if !v.IsZero() {
-			where = append(where, col+" "+op+" "+arg(v.UnixMilli()))
-		}
-	}
-	timeFilter("t.created_at", ">=", f.CreatedAfter)
-	timeFilter("t.created_at", "<", f.CreatedBefore)
-	timeFilter("t.updated_at", ">=", f.UpdatedAfter)
-	timeFilter("t.updated_at", "<", f.UpdatedBefore)
+	where := conditions(a, f, arg)
 
 	keys := map[string][]string{
 		"updated":  {"t.updated_at", "t.id"},
@@ -225,4 +178,59 @@ func decodeCursor(c, sort string) ([]int64, bool) {
 		out[i] = v
 	}
 	return out, true
+}
+
+// conditions is the WHERE of a ticket query for tickets aliased t: what the actor may see
+// and what the filter asks for (not the cursor). List and Search share it.
+func conditions(a auth.Actor, f Filter, arg func(any) string) []string {
+	var where []string
+	if v := visibility(a, arg); v != "" {
+		where = append(where, v)
+	}
+	if len(f.Statuses) == 1 {
+		where = append(where, "t.status = "+arg(f.Statuses[0]))
+	} else if len(f.Statuses) > 1 {
+		ph := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ph[i] = arg(st)
+		}
+		where = append(where, "t.status IN ("+strings.Join(ph, ", ")+")")
+	}
+	eq := func(col string, v any) { where = append(where, col+" = "+arg(v)) }
+	idFilter := func(col string, v int64) {
+		switch {
+		case v == None:
+			where = append(where, col+" IS NULL")
+		case v > 0:
+			eq(col, v)
+		}
+	}
+	if f.Type != "" {
+		eq("t.type", f.Type)
+	}
+	if f.Priority != "" {
+		eq("t.priority", priorityRank(f.Priority))
+	}
+	if f.Channel != "" {
+		eq("t.channel", f.Channel)
+	}
+	idFilter("t.team_id", f.TeamID)
+	idFilter("t.assignee_id", f.AssigneeID)
+	idFilter("t.owner_id", f.OwnerID)
+	idFilter("t.department_id", f.DepartmentID)
+	idFilter("t.customer_id", f.CustomerID)
+	if f.Tag != "" {
+		where = append(where, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = "+arg(f.Tag)+")")
+	}
+	timeFilter := func(col, op string, v time.Time) {
+		if !v.IsZero() {
+			where = append(where, col+" "+op+" "+arg(v.UnixMilli()))
+		}
+	}
+	timeFilter("t.created_at", ">=", f.CreatedAfter)
+	timeFilter("t.created_at", "<", f.CreatedBefore)
+	timeFilter("t.updated_at", ">=", f.UpdatedAfter)
+	timeFilter("t.updated_at", "<", f.UpdatedBefore)
+
+	return where
 }

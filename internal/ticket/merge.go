@@ -41,6 +41,8 @@ func (s *Service) Merge(ctx context.Context, a auth.Actor, number, into int64) (
 		}
 		now := s.now()
 		ms := now.UnixMilli()
+		// The moved messages keep their index rows: the duplicate's subject stays findable
+		// through its first message and now leads to the ticket it was merged into.
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2`, dst.ID, src.ID); err != nil {
 			return err
 		}
@@ -146,7 +148,18 @@ func (s *Service) Split(ctx context.Context, a auth.Actor, number int64, in Spli
 		if err != nil {
 			return err
 		}
+		oldFirst, err := firstMessage(tx, t.ID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $1 WHERE id = $2`, newID, in.MessageID); err != nil {
+			return err
+		}
+		newFirst, err := firstMessage(tx, t.ID)
+		if err != nil {
+			return err
+		}
+		if err := reindexMessages(tx, in.MessageID, oldFirst, newFirst); err != nil {
 			return err
 		}
 		if err := refreshCounts(tx, newID, ms); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/blob"
 	"github.com/kefuhq/kefu/internal/event"
+	"github.com/kefuhq/kefu/internal/search"
 	"github.com/kefuhq/kefu/internal/storage"
 )
 
@@ -249,6 +250,13 @@ func (s *Service) addMessageTx(tx *storage.Tx, a auth.Actor, t *Ticket, m *prepa
 		t.ID, m.kind, m.author, authorUser, authorCustomer, channel, m.text, m.html, dedup, now.UnixMilli()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
+	}
+	indexed := m.text
+	if t.MessageCount == 0 {
+		indexed = t.Subject + "\n" + m.text // the first message carries the subject into the index
+	}
+	if err := search.Put(tx, search.Messages, id, indexed); err != nil {
+		return 0, err
 	}
 	for i, att := range m.attachments {
 		if err := s.blobs.Put(tx, m.sums[i], att.Data); err != nil {

@@ -282,7 +282,7 @@ func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []
 	if err := event.Append(tx, a, event.Ticket, id, now, changes...); err != nil {
 		return 0, err
 	}
-	t := &Ticket{ID: id, Number: number, Status: StatusNew, Customer: Ref{ID: customerID}, CreatedAt: now}
+	t := &Ticket{ID: id, Number: number, Subject: strings.TrimSpace(in.Subject), Status: StatusNew, Customer: Ref{ID: customerID}, CreatedAt: now}
 	if _, err := s.addMessageTx(tx, a, t, msg, now); err != nil {
 		return 0, err
 	}

@@ -225,6 +225,15 @@ func (s *Service) applyPatch(tx *storage.Tx, a auth.Actor, t *Ticket, p Patch, t
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.Conflict("stale_version", nil)
 	}
+	if p.Subject != nil && strings.TrimSpace(*p.Subject) != t.Subject {
+		first, err := firstMessage(tx, t.ID)
+		if err != nil {
+			return err
+		}
+		if err := reindexMessages(tx, first); err != nil {
+			return err
+		}
+	}
 	return event.Append(tx, a, event.Ticket, t.ID, now, changes...)
 }
 
