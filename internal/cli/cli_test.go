@@ -45,6 +45,7 @@ func TestCommands(t *testing.T) {
 		{"token for nobody", []string{"token", "create", db, "--user", "nobody@example.com"}, 1, ``},
 		{"bad flag value", []string{"migrate", db, "--sqlite-sync", "off"}, 1, ``},
 		{"user without create", []string{"user", db}, 2, ``},
+		{"reindex", []string{"reindex", db}, 0, `^indexed 0 messages and 0 customers in `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errs, code := run(t, tc.args...)
