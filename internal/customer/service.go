@@ -193,6 +193,19 @@ func Exists(ctx context.Context, q storage.Querier, id int64) (bool, error) {
 	return n > 0, err
 }
 
+// Check returns nil if the actor may read the customer record, without logging a view (for
+// lists that only need the permission, like a customer's tickets).
+func (s *Service) Check(ctx context.Context, actor auth.Actor, id int64) error {
+	if !canRead(actor) {
+		return apperr.NotFound("customer")
+	}
+	ok, err := Exists(ctx, s.db.Read(), id)
+	if err == nil && !ok {
+		err = apperr.NotFound("customer")
+	}
+	return err
+}
+
 // Get returns a customer record and logs the view (查阅登记).
 func (s *Service) Get(ctx context.Context, actor auth.Actor, id int64) (*Customer, error) {
 	if !canRead(actor) {
@@ -230,6 +243,13 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, in Inp
 		}
 	}
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+		if tx.Dialect() == storage.Postgres {
+			// Commands run side by side on PostgreSQL: hold the row so this one works from
+			// the record as it is, not as another command is changing it.
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM customers WHERE id = $1 FOR UPDATE`, id); err != nil {
+				return fmt.Errorf("lock customer %d: %w", id, err)
+			}
+		}
 		cur, err := s.load(ctx, tx, id)
 		if err != nil {
 			return err

@@ -86,7 +86,7 @@ func (a *API) customerTickets(w http.ResponseWriter, r *http.Request, actor auth
 	if err != nil {
 		return apperr.NotFound("customer")
 	}
-	if _, err := a.Customers.Get(r.Context(), actor, id); err != nil {
+	if err := a.Customers.Check(r.Context(), actor, id); err != nil {
 		return err
 	}
 	f, err := ticketFilter(r, actor)

@@ -121,7 +121,8 @@ func (a *API) authenticated(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), langKey, i18n.Match(r.Header.Get("Accept-Language"))))
 		authz := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(authz, "Bearer ")
+		scheme, token, ok := strings.Cut(authz, " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer")
 		if !ok || token == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kefu"`)
 			a.fail(w, r, apperr.ErrUnauthorized)

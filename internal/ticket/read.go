@@ -205,8 +205,20 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, number int64) (*Ticket,
 		t.Tags = []string{}
 		return t, nil
 	}
-	t.Links, err = links(ctx, s.db.Read(), t.ID)
-	return t, err
+	all, err := links(ctx, s.db.Read(), t.ID)
+	if err != nil {
+		return nil, err
+	}
+	// A link must not reveal the number of a ticket the reader may not open.
+	t.Links = []Link{}
+	for _, l := range all {
+		if a.IsAdmin() {
+			t.Links = append(t.Links, l)
+		} else if _, err := visible(ctx, s.db.Read(), a, l.Number); err == nil {
+			t.Links = append(t.Links, l)
+		}
+	}
+	return t, nil
 }
 
 func links(ctx context.Context, q storage.Querier, id int64) ([]Link, error) {
