@@ -475,3 +475,41 @@ func placeholders(ids []int64) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// View is one look at a customer record by a staff member (查阅登记).
+type View struct {
+	UserID   int64     `json:"user_id"`
+	UserName string    `json:"user_name"`
+	At       time.Time `json:"at"`
+}
+
+// Views lists who looked at a customer record, newest first (at most limit). Only admins
+// and supervisors may read the log.
+func (s *Service) Views(ctx context.Context, actor auth.Actor, id int64, limit int) ([]View, error) {
+	if !actor.IsAdmin() && !(actor.Kind == auth.ActorUser && actor.Role == auth.RoleSupervisor) {
+		return nil, apperr.Forbidden("")
+	}
+	if err := s.Check(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT v.user_id, u.name, v.viewed_at FROM customer_views v JOIN users u ON u.id = v.user_id
+		WHERE v.customer_id = $1 ORDER BY v.id DESC LIMIT $2`, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("customer views: %w", err)
+	}
+	defer rows.Close()
+	out := []View{}
+	for rows.Next() {
+		var v View
+		var at int64
+		if err := rows.Scan(&v.UserID, &v.UserName, &at); err != nil {
+			return nil, err
+		}
+		v.At = time.UnixMilli(at).UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -223,3 +223,67 @@ func Decode(raw string) map[string]any {
 	}
 	return out
 }
+
+// Patch changes a definition's labels, options, required flag or position; its key, entity
+// and type stay, because stored values depend on them.
+type Patch struct {
+	LabelZH  *string  `json:"label_zh"`
+	LabelEN  *string  `json:"label_en"`
+	Options  []string `json:"options"`
+	Required *bool    `json:"required"`
+	Position *int     `json:"position"`
+}
+
+// Update changes a definition (admins only).
+func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, p Patch) (*Field, error) {
+	if !actor.IsAdmin() {
+		return nil, apperr.Forbidden("")
+	}
+	var out *Field
+	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+		all, err := List(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if all[i].ID == id {
+				out = &all[i]
+			}
+		}
+		if out == nil {
+			return apperr.NotFound("custom_field")
+		}
+		if p.LabelZH != nil {
+			out.LabelZH = strings.TrimSpace(*p.LabelZH)
+		}
+		if p.LabelEN != nil {
+			out.LabelEN = strings.TrimSpace(*p.LabelEN)
+		}
+		if p.Options != nil {
+			out.Options = p.Options
+		}
+		if p.Required != nil {
+			out.Required = *p.Required
+		}
+		if p.Position != nil {
+			out.Position = *p.Position
+		}
+		f := apperr.Fields{}
+		f.Check(out.LabelZH != "", "label_zh", "required", nil)
+		f.Check(utf8.RuneCountInString(out.LabelZH) <= 100, "label_zh", "too_long", map[string]any{"max": 100})
+		f.Check(utf8.RuneCountInString(out.LabelEN) <= 100, "label_en", "too_long", map[string]any{"max": 100})
+		f.Check(out.Type != "select" || len(out.Options) > 0, "options", "required", nil)
+		f.Check(len(out.Options) <= 200, "options", "too_many", map[string]any{"max": 200})
+		if err := f.Err(); err != nil {
+			return err
+		}
+		opts, _ := json.Marshal(out.Options)
+		_, err = tx.ExecContext(ctx, `UPDATE custom_fields SET label_zh = $1, label_en = $2, options = $3, required = $4, position = $5 WHERE id = $6`,
+			out.LabelZH, out.LabelEN, string(opts), out.Required, out.Position, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

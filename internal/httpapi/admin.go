@@ -219,3 +219,20 @@ func (a *API) createCustomField(w http.ResponseWriter, r *http.Request, actor au
 	writeJSON(w, http.StatusCreated, f)
 	return nil
 }
+
+func (a *API) updateCustomField(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return apperr.NotFound("custom_field")
+	}
+	var p customfield.Patch
+	if err := decode(w, r, &p, 64<<10); err != nil {
+		return err
+	}
+	f, err := a.CustomFields.Update(r.Context(), actor, id, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}

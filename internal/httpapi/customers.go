@@ -118,3 +118,20 @@ func (a *API) customerEvents(w http.ResponseWriter, r *http.Request, actor auth.
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(evs)})
 	return nil
 }
+
+func (a *API) customerViews(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return apperr.NotFound("customer")
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	views, err := a.Customers.Views(r.Context(), actor, id, int(limit))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": views})
+	return nil
+}

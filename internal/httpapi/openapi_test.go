@@ -686,6 +686,12 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.do(admin, 201, "POST", "/api/v1/custom-fields", map[string]any{"entity": "ticket", "key": "order_no", "type": "text", "label_zh": "订单号", "label_en": "Order number"})
 		c.do(admin, 201, "POST", "/api/v1/custom-fields", map[string]any{"entity": "customer", "key": "region", "type": "select", "label_zh": "地区", "options": []string{"华东", "华北"}})
 		c.do(agent, 200, "GET", "/api/v1/custom-fields?entity=ticket", nil)
+		fields := c.do(agent, 200, "GET", "/api/v1/custom-fields?entity=customer", nil).body["items"].([]any)
+		region := fmt.Sprintf("/api/v1/custom-fields/%v", fields[0].(map[string]any)["id"])
+		c.do(admin, 200, "PATCH", region, map[string]any{"label_en": "Region", "options": []string{"华东", "华北", "华南"}, "position": 2})
+		c.do(admin, 400, "PATCH", region, map[string]any{"label_zh": ""})
+		c.do(agent, 403, "PATCH", region, map[string]any{"label_en": "Area"})
+		c.do(admin, 404, "PATCH", "/api/v1/custom-fields/999999", map[string]any{"label_en": "x"})
 
 		// A ticket with a new customer, retried with the same Idempotency-Key.
 		create := map[string]any{
@@ -773,6 +779,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.do(agent, 409, "PATCH", cu, map[string]any{"tier": "key"}, "If-Match", cg.header.Get("ETag"))
 		c.do(agent, 200, "GET", cu+"/tickets?status=closed", nil)
 		c.do(agent, 200, "GET", cu+"/events?after=0", nil)
+		c.do(admin, 200, "GET", cu+"/views?limit=10", nil)
+		c.do(agent, 403, "GET", cu+"/views", nil)
 		c.do(agent, 201, "POST", "/api/v1/customers", map[string]any{"name": "李娜", "organization": "某某科技", "emails": []string{"li.na@example.com"}, "tags": []string{"VIP"}})
 
 		var missed []string

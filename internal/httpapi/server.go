@@ -94,6 +94,7 @@ func (a *API) routes() []route {
 		{"PATCH", "/api/v1/customers/{id}", a.updateCustomer},
 		{"GET", "/api/v1/customers/{id}/tickets", a.customerTickets},
 		{"GET", "/api/v1/customers/{id}/events", a.customerEvents},
+		{"GET", "/api/v1/customers/{id}/views", a.customerViews},
 		{"GET", "/api/v1/users", a.listUsers},
 		{"POST", "/api/v1/users", a.createUser},
 		{"GET", "/api/v1/users/{id}", a.getUser},
@@ -109,6 +110,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/tags", a.createTag},
 		{"GET", "/api/v1/custom-fields", a.listCustomFields},
 		{"POST", "/api/v1/custom-fields", a.createCustomField},
+		{"PATCH", "/api/v1/custom-fields/{id}", a.updateCustomField},
 	}
 }
 
