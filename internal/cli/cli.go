@@ -27,10 +27,12 @@ type command struct {
 	run     func(ctx context.Context, env Env, args []string) error
 }
 
-var commands map[string]command
+// commands is built in a variable initializer, which Go runs before any init function, so
+// subcommands registered from init functions in other files always find it.
+var commands = builtinCommands()
 
-func init() {
-	commands = map[string]command{
+func builtinCommands() map[string]command {
+	return map[string]command{
 		"serve":   {"start the server (add --demo to load the demo company into an empty database)", serve},
 		"migrate": {"bring the database schema up to date (--check: only say what would run)", migrate},
 		"user":    {"manage staff: kefu user create --email --name --role [--team] [--password]", userCmd},
