@@ -12,6 +12,7 @@ import (
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/search"
+	"github.com/kefuhq/kefu/internal/storage"
 )
 
 // Filter narrows a customer list. Query searches names, organizations, email addresses and
@@ -129,7 +130,7 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) (*Page, 
 	for i, c := range items {
 		ids[i] = c.ID
 	}
-	in, inArgs := placeholders(ids)
+	in, inArgs := storage.InList(ids)
 	if err := attachDetails(ctx, s.db.Read(), byID, in, inArgs); err != nil {
 		return nil, err
 	}

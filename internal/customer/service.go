@@ -387,7 +387,7 @@ func Load(ctx context.Context, q storage.Querier, ids []int64) ([]*Customer, err
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	in, args := placeholders(ids)
+	in, args := storage.InList(ids)
 	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load customers: %w", err)
@@ -461,19 +461,6 @@ func attachDetails(ctx context.Context, q storage.Querier, byID map[int64]*Custo
 		byID[id].Tags = names
 	}
 	return nil
-}
-
-func placeholders(ids []int64) (string, []any) {
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = id
-	}
-	return b.String(), args
 }
 
 // View is one look at a customer record by a staff member (查阅登记).

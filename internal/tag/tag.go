@@ -116,16 +116,8 @@ func Names(ctx context.Context, q storage.Querier, table, column string, ids []i
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, `SELECT x.`+column+`, t.name FROM `+table+` x JOIN tags t ON t.id = x.tag_id WHERE x.`+column+` IN (`+b.String()+`)`, args...)
+	in, args := storage.InList(ids)
+	rows, err := q.QueryContext(ctx, `SELECT x.`+column+`, t.name FROM `+table+` x JOIN tags t ON t.id = x.tag_id WHERE x.`+column+` IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tags: %w", err)
 	}

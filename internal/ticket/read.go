@@ -123,16 +123,8 @@ func loadByIDs(ctx context.Context, q storage.Querier, ids []int64) ([]*Ticket, 
 	if len(ids) == 0 {
 		return []*Ticket{}, nil
 	}
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, selectTickets+` WHERE t.id IN (`+b.String()+`)`, args...)
+	in, args := storage.InList(ids)
+	rows, err := q.QueryContext(ctx, selectTickets+` WHERE t.id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tickets: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/search"
+	"github.com/kefuhq/kefu/internal/storage"
 )
 
 // Search limits. Counting stops at CountLimit matching messages ("10,000+"); relevance
@@ -295,13 +296,12 @@ func (s *Service) bodies(ctx context.Context, hits []rawHit) (map[int64]string, 
 	if len(hits) == 0 {
 		return out, nil
 	}
-	ph := make([]string, len(hits))
-	args := make([]any, len(hits))
+	ids := make([]int64, len(hits))
 	for i, h := range hits {
-		ph[i] = "$" + strconv.Itoa(i+1)
-		args[i] = h.messageID
+		ids[i] = h.messageID
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, body_text FROM messages WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	in, args := storage.InList(ids)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, body_text FROM messages WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
