@@ -49,10 +49,14 @@ func visibility(a auth.Actor, arg func(any) string) string {
 	case a.Kind != auth.ActorUser:
 		return "1 = 0"
 	case a.Role == auth.RoleSupervisor || a.Role == auth.RoleAgent:
+		// The unary + keeps these columns' indexes out of the plan: an OR over team,
+		// assignee and owner would otherwise become a union of index scans whose rows must all
+		// be sorted before the first page (744 ms at a million tickets). Filtering rows met
+		// in the order of the view's own index stops after a page.
 		me := arg(a.ID)
-		cond := "t.team_id IS NULL OR t.assignee_id = " + me + " OR t.owner_id = " + me
+		cond := "+t.team_id IS NULL OR +t.assignee_id = " + me + " OR +t.owner_id = " + me
 		if len(a.Teams) > 0 {
-			cond = "t.team_id IN (" + idList(a.Teams) + ") OR " + cond
+			cond = "+t.team_id IN (" + idList(a.Teams) + ") OR " + cond
 		}
 		return "(" + cond + ")"
 	case a.Role == auth.RoleDepartment:
