@@ -18,7 +18,8 @@ func genCmd(ctx context.Context, env Env, args []string) error {
 	perTicket := fs.Int("messages-per-ticket", 5, "messages per ticket on average (each has 1 … 2M-1)")
 	customers := fs.Int("customers", 0, "customers to add (default: tickets/5)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed on the same database gives the same data")
-	keep := fs.Bool("keep-indexes", false, "write into the indexes during the load instead of rebuilding them at the end")
+	keep := fs.Bool("keep-indexes", false, "write into every index during the load instead of rebuilding some at the end")
+	searchIdx := fs.Bool("search", true, "fill the search indexes as the app would (false: leave them to kefu reindex)")
 	cfg, err := Parse(fs, build, args)
 	if err != nil {
 		return err
@@ -40,6 +41,7 @@ func genCmd(ctx context.Context, env Env, args []string) error {
 		Customers:         *customers,
 		Seed:              *seed,
 		KeepIndexes:       *keep,
+		NoSearch:          !*searchIdx,
 		Progress:          env.Stderr,
 	})
 	return err

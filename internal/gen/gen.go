@@ -40,8 +40,9 @@ type Options struct {
 	// KeepIndexes writes into the indexes as it goes instead of dropping the secondary
 	// indexes of the loaded tables and rebuilding them at the end.
 	KeepIndexes bool
-	// TxRows is about how many tickets and customers one transaction carries (default 5000).
-	TxRows int
+	// NoSearch leaves the search indexes alone (kefu reindex fills them later); by default
+	// every generated message and customer is indexed as the app indexes it.
+	NoSearch bool
 	// Progress receives a line every ProgressEvery (default 5s) and a summary; nil: silence.
 	Progress      io.Writer
 	ProgressEvery time.Duration
@@ -106,9 +107,6 @@ func Run(ctx context.Context, db *storage.DB, opt Options) (*Summary, error) {
 	}
 	if opt.Customers >= 100_000_000 {
 		return nil, errors.New("gen: at most 99,999,999 customers per run")
-	}
-	if opt.TxRows <= 0 {
-		opt.TxRows = 5000
 	}
 	if opt.ProgressEvery <= 0 {
 		opt.ProgressEvery = 5 * time.Second
@@ -204,12 +202,15 @@ func run(ctx context.Context, conn *sql.Conn, e engine, opt Options, now int64, 
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	searching = searching && !opt.NoSearch
 	if searching {
 		if err := e.prepareSearch(ctx, conn); err != nil {
 			return err
 		}
 	}
-	sum.FirstNumber, sum.LastNumber = first, first+int64(opt.Tickets)-1
+	if opt.Tickets > 0 {
+		sum.FirstNumber, sum.LastNumber = first, first+int64(opt.Tickets)-1
+	}
 
 	// Generate in one goroutine, tokenise for the search indexes in a pool, write in this
 	// one, in order.
@@ -245,10 +246,11 @@ func run(ctx context.Context, conn *sql.Conn, e engine, opt Options, now int64, 
 		}
 	}
 	sum.Indexes = time.Since(t)
-	if err != nil {
-		return err
+	// So do the sequences, past the ids the committed rows took.
+	if ferr := e.finish(context.WithoutCancel(ctx), conn); err == nil {
+		err = ferr
 	}
-	if err := e.finish(ctx, conn); err != nil {
+	if err != nil {
 		return err
 	}
 	if searching {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -498,4 +499,98 @@ func TestTSVector(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cancelWriter cancels a context on the first progress line it is given.
+type cancelWriter struct{ cancel context.CancelFunc }
+
+func (w cancelWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "rows/s now") {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+func TestInterrupted(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
+		before := schemaIndexes(t, db)
+		tests := []struct {
+			name string
+			// interrupt returns the context Run gets and the writer for its progress.
+			interrupt func(t *testing.T) (context.Context, io.Writer)
+			wantErr   bool
+		}{
+			{"left dropped by a crashed run", func(t *testing.T) (context.Context, io.Writer) {
+				// What a run killed during its load leaves: indexes dropped, and the record.
+				var e engine = &sqliteEngine{}
+				if db.Dialect() == storage.Postgres {
+					e = &pgEngine{db: db}
+				}
+				err := db.WriteConn(context.Background(), func(c *sql.Conn) error {
+					tx, err := c.BeginTx(context.Background(), nil)
+					if err != nil {
+						return err
+					}
+					defer tx.Rollback()
+					idx, err := e.indexes(context.Background(), tx)
+					if err != nil {
+						return err
+					}
+					if err := dropIndexes(context.Background(), tx, idx); err != nil {
+						return err
+					}
+					return tx.Commit()
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after := schemaIndexes(t, db); slices.Equal(before, after) {
+					t.Fatal("no index dropped")
+				}
+				return context.Background(), nil
+			}, false},
+			{"cancelled before it starts", func(t *testing.T) (context.Context, io.Writer) {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				return ctx, nil
+			}, true},
+			{"cancelled during the load", func(t *testing.T) (context.Context, io.Writer) {
+				ctx, cancel := context.WithCancel(context.Background())
+				return ctx, cancelWriter{cancel}
+			}, true},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ctx, w := tt.interrupt(t)
+				_, err := Run(ctx, db, Options{Tickets: 3000, MessagesPerTicket: 2, Now: testNow, Progress: w, ProgressEvery: time.Millisecond})
+				if (err != nil) != tt.wantErr {
+					t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+				}
+				if after := schemaIndexes(t, db); !slices.Equal(before, after) {
+					t.Errorf("indexes not restored:\nbefore %v\nafter  %v", before, after)
+				}
+				for _, c := range []struct {
+					name, query string
+				}{
+					{"record cleared", `SELECT count(*) FROM settings WHERE key = 'gen.dropped_indexes'`},
+					{"message counts", `SELECT count(*) FROM tickets t WHERE message_count <> (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)`},
+					{"created events", `SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject_kind = 'ticket' AND e.subject_id = t.id)`},
+				} {
+					if n := count(t, db, c.query); n != 0 {
+						t.Errorf("%s: %d", c.name, n)
+					}
+				}
+				// The app carries on: ids, numbers and sequences are past what was written.
+				svc := ticket.NewService(ticket.Options{DB: db, Customers: customer.NewService(db, nil)})
+				created, err := svc.Create(context.Background(), auth.System(), ticket.CreateInput{Subject: "之后", Customer: ticket.CustomerRef{Email: fmt.Sprintf("after.%d@example.com", time.Now().UnixNano())},
+					Message: &ticket.MessageInput{Author: "customer", Body: "你好"}})
+				if err != nil {
+					t.Fatalf("create after: %v", err)
+				}
+				if max := count(t, db, `SELECT max(number) FROM tickets`); created.Number != max {
+					t.Errorf("new ticket #%d, highest number %d", created.Number, max)
+				}
+			})
+		}
+	})
 }

@@ -3,7 +3,6 @@ package gen
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -45,10 +44,13 @@ func (e *pgEngine) prepare(ctx context.Context, conn *sql.Conn) error {
 func (e *pgEngine) createIndexes(ctx context.Context, conn *sql.Conn, idx []index, progress io.Writer) error {
 	jobs := make([]pgJob, 0, len(idx))
 	for _, i := range idx {
+		// pg_get_indexdef: CREATE INDEX name ON schema.table USING method (columns)
 		var size int64
-		if err := conn.QueryRowContext(ctx, `SELECT pg_relation_size(indrelid) FROM pg_index
-			WHERE indexrelid = to_regclass($1)`, i.Name).Scan(&size); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+		if _, rest, ok := strings.Cut(i.SQL, " ON "); ok {
+			table, _, _ := strings.Cut(strings.TrimPrefix(rest, "ONLY "), " ")
+			if err := conn.QueryRowContext(ctx, `SELECT COALESCE(pg_relation_size(to_regclass($1)), 0)`, table).Scan(&size); err != nil {
+				return err
+			}
 		}
 		if strings.Contains(strings.ToLower(i.SQL), "using gin") {
 			size *= 10
@@ -177,12 +179,15 @@ func (s *flatSource) Err() error { return nil }
 func (e *pgEngine) load(ctx context.Context, conn *sql.Conn, batches <-chan *batch, done func(*batch)) error {
 	// Customers that exist already may hold an address we generate: their identities go
 	// through a staging table and ON CONFLICT DO NOTHING.
+	// Statements here run without ctx: pgx closes a connection whose context ends during a
+	// statement, and this one must survive a cancelled load to rebuild the indexes. The
+	// loops check ctx between batches.
 	var staged bool
-	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM customer_identities)`).Scan(&staged); err != nil {
+	if err := conn.QueryRowContext(bg, `SELECT EXISTS (SELECT 1 FROM customer_identities)`).Scan(&staged); err != nil {
 		return err
 	}
 	if staged {
-		if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS gen_identities (LIKE customer_identities)`); err != nil {
+		if _, err := conn.ExecContext(bg, `CREATE TEMP TABLE IF NOT EXISTS gen_identities (LIKE customer_identities)`); err != nil {
 			return fmt.Errorf("gen: staging table: %w", err)
 		}
 	}
@@ -194,13 +199,13 @@ func (e *pgEngine) load(ctx context.Context, conn *sql.Conn, batches <-chan *bat
 	// One server process does the COPY work of a connection and is the bottleneck; with the
 	// checks off, the messages (more than half the data) and the identities go through a
 	// second connection, so two server processes work.
-	second, err := e.db.SQL().Conn(ctx)
+	second, err := e.db.SQL().Conn(bg)
 	if err != nil {
 		return err
 	}
 	defer second.Close()
 	for _, s := range []string{`SET synchronous_commit = off`, `SET session_replication_role = replica`} {
-		if _, err := second.ExecContext(ctx, s); err != nil {
+		if _, err := second.ExecContext(bg, s); err != nil {
 			return fmt.Errorf("gen: second connection: %s: %w", s, err)
 		}
 	}
@@ -252,7 +257,7 @@ func copyStream(ctx context.Context, conn *sql.Conn, batches <-chan *batch, done
 		}
 		c := sc.Conn()
 		exec := func(q string) func() error {
-			return func() error { _, err := c.Exec(ctx, q); return err }
+			return func() error { _, err := c.Exec(bg, q); return err }
 		}
 		write := func(b *batch) error {
 			for i := range b.tables {
@@ -265,11 +270,11 @@ func copyStream(ctx context.Context, conn *sql.Conn, batches <-chan *batch, done
 					name = "gen_identities"
 				}
 				src := &flatSource{v: r.av, ncol: len(r.t.cols), n: r.n}
-				if _, err := c.CopyFrom(ctx, pgx.Identifier{name}, r.t.cols, src); err != nil {
+				if _, err := c.CopyFrom(bg, pgx.Identifier{name}, r.t.cols, src); err != nil {
 					return fmt.Errorf("gen: copy into %s: %w", name, err)
 				}
 				if name == "gen_identities" {
-					if _, err := c.Exec(ctx, `INSERT INTO customer_identities SELECT * FROM gen_identities ON CONFLICT (kind, value) DO NOTHING;
+					if _, err := c.Exec(bg, `INSERT INTO customer_identities SELECT * FROM gen_identities ON CONFLICT (kind, value) DO NOTHING;
 						TRUNCATE gen_identities`); err != nil {
 						return fmt.Errorf("gen: insert identities: %w", err)
 					}

@@ -134,8 +134,11 @@ func (q Query) TSQuery() string {
 	return strings.Join(parts, " & ")
 }
 
+// lexemeEscaper is built once: quoteLexeme runs for every token of every indexed message.
+var lexemeEscaper = strings.NewReplacer(`\`, `\\`, `'`, `''`)
+
 func quoteLexeme(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+	return "'" + lexemeEscaper.Replace(s) + "'"
 }
 
 // TSVector is text's index tokens as a PostgreSQL tsvector literal with positions (cast
