@@ -528,3 +528,41 @@ func openBareWriter(d storage.Dialect, dsn, sync string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	return db, db.Ping()
 }
+
+// bareMe runs what GET /api/v1/me runs: the token lookup and the user with memberships of
+// Users.Authenticate, then Users.Get again for the answer. It is the floor every
+// authenticated request stands on.
+func bareMe(ctx context.Context, db *sql.DB, tokenHash string) error {
+	var uid int64
+	var active bool
+	if err := db.QueryRowContext(ctx, `SELECT t.user_id, u.active FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, tokenHash).Scan(&uid, &active); err != nil {
+		return err
+	}
+	for range 2 {
+		var id, created, updated int64
+		var email, name, role, locale, tz string
+		var act bool
+		if err := db.QueryRowContext(ctx, `SELECT id, email, name, role, locale, time_zone, active, created_at, updated_at FROM users WHERE id = $1`, uid).
+			Scan(&id, &email, &name, &role, &locale, &tz, &act, &created, &updated); err != nil {
+			return err
+		}
+		rows, err := db.QueryContext(ctx, `SELECT m.user_id, m.team_id, t.kind FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY m.team_id`, uid)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var u, t int64
+			var kind string
+			if err := rows.Scan(&u, &t, &kind); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

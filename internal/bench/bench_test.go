@@ -105,7 +105,8 @@ func BenchmarkList(b *testing.B) {
 }
 
 // BenchmarkGet: one ticket (GET /api/v1/tickets/{n}) and its last 50 messages, as the
-// agent, over random tickets the agent may see.
+// agent, over random tickets the agent may see; and GET /api/v1/me, the cost every request
+// pays before its own work (token lookup, user and memberships).
 func BenchmarkGet(b *testing.B) {
 	h := benchHarness(b)
 	s := loadSettings()
@@ -114,6 +115,14 @@ func BenchmarkGet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Run("me", func(b *testing.B) {
+		m, err := h.measureMe(ctx, h.agent, s.requests, s.warmup)
+		if err != nil {
+			b.Fatal(err)
+		}
+		report(b, m)
+		record(result{engine: engineName(h.dialect), name: "GET /api/v1/me: the floor of any request (agent)", api: m.api, bare: m.bare, target: readTargetMS})
+	})
 	b.Run("ticket", func(b *testing.B) {
 		m, err := h.measureGet(ctx, h.agent, numbers, s.requests, s.warmup)
 		if err != nil {
@@ -130,28 +139,4 @@ func BenchmarkGet(b *testing.B) {
 		report(b, m)
 		record(result{engine: engineName(h.dialect), name: "last 50 messages (agent)", api: m.api, bare: m.bare, target: readTargetMS})
 	})
-}
-
-// BenchmarkCreate: new ticket + new customer + first message from concurrent clients,
-// durably committed; then the same writes as one bare transaction per ticket (and per
-// eight tickets) on one connection. It runs last: it adds tickets to the database.
-func BenchmarkCreate(b *testing.B) {
-	h := benchHarness(b)
-	s := loadSettings()
-	r, err := h.measureCreate(context.Background(), h.agent, h.picks.team, s.clients, s.perClient)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(r.apiTPS, "tickets/s")
-	b.ReportMetric(r.api.p50, "p50-ms")
-	b.ReportMetric(r.api.p95, "p95-ms")
-	b.ReportMetric(r.api.p99, "p99-ms")
-	b.ReportMetric(r.bare1TPS, "bare-1tx-tickets/s")
-	b.ReportMetric(r.bare1.p95, "bare-1tx-p95-ms")
-	b.ReportMetric(r.bare8TPS, "bare-8tx-tickets/s")
-	b.ReportMetric(r.bare1TPS/r.apiTPS, "ratio-1tx")
-	b.ReportMetric(r.bare8TPS/r.apiTPS, "ratio-8tx")
-	record(result{engine: engineName(h.dialect), name: fmt.Sprintf("create (%d clients × %d)", r.clients, r.total/r.clients), create: true,
-		api: r.api, bare: r.bare1, throughput: r.apiTPS, bare1: r.bare1TPS, bare8: r.bare8TPS, target: createTargetTPS})
 }

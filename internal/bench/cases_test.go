@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/storage"
 )
 
@@ -186,6 +187,18 @@ func (h *harness) measureMessages(ctx context.Context, c caller, numbers []int64
 	return timePair(n, warm,
 		func(i int) error { _, err := h.get(c, path(at(i))); return err },
 		func(i int) error { _, err := bareMessages(ctx, h.db, at(i), 50); return err })
+}
+
+// measureMe times GET /api/v1/me: authentication and one user read, the fixed cost of every
+// API request.
+func (h *harness) measureMe(ctx context.Context, c caller, n, warm int) (measured, error) {
+	hash := auth.HashToken(c.token)
+	if err := bareMe(ctx, h.db, hash); err != nil {
+		return measured{}, err
+	}
+	return timePair(n, warm,
+		func(int) error { _, err := h.get(c, "/api/v1/me"); return err },
+		func(int) error { return bareMe(ctx, h.db, hash) })
 }
 
 // createResult is the create case: the API under concurrent clients and the bare

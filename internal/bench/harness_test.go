@@ -117,8 +117,18 @@ func (h *harness) staff(ctx context.Context, name string, role auth.Role, team i
 			in.Teams = []int64{team}
 		}
 		u, err = users.Create(ctx, sys, in)
-	} else if err == nil && team != 0 && !slices.Contains(u.Teams, team) {
-		if err = users.SetMember(ctx, sys, team, u.ID, true); err == nil {
+	} else if err == nil {
+		// A second run on the same database: make the memberships exactly what they would
+		// be on a fresh one.
+		for _, t := range slices.Concat(u.Teams, u.Departments) {
+			if t != team && err == nil {
+				err = users.SetMember(ctx, sys, t, u.ID, false)
+			}
+		}
+		if team != 0 && !slices.Contains(u.Teams, team) && err == nil {
+			err = users.SetMember(ctx, sys, team, u.ID, true)
+		}
+		if err == nil {
 			u, err = users.Get(ctx, u.ID)
 		}
 	}

@@ -66,6 +66,9 @@ func smoke(t *testing.T, d storage.Dialect) {
 	if _, err := h.measureMessages(ctx, h.agent, numbers, n, warm); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.measureMe(ctx, h.agent, n, warm); err != nil {
+		t.Fatal(err)
+	}
 	r, err := h.measureCreate(ctx, h.agent, h.picks.team, 4, 3)
 	if err != nil {
 		t.Fatal(err)
