@@ -67,7 +67,7 @@ var bigTables = []string{"customers", "customer_identities", "customer_tags", "c
 // customer, an agent, a team or a status, written all over — is dropped for the load and
 // rebuilt from sorted input at the end, which costs less than inserting into it at random.
 var appendIndexes = []string{
-	"messages_ticket", "events_subject", "tickets_created", "tickets_updated", "ticket_tags_tag",
+	"messages_ticket", "events_subject", "tickets_created", "tickets_updated",
 	"customers_updated", "customers_tier", "customer_identities_customer", "customer_tags_tag",
 }
 

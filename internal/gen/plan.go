@@ -595,7 +595,7 @@ func (p *plan) ticketBatch(k int, st *ticketState, ev, msgID *int64) *batch {
 			}
 			for _, name := range names[:n] {
 				if tag := p.org.tags[name]; tag != 0 {
-					tt.add(id, tag)
+					tt.add(id, tag, teamID, updated) // the copies the list indexes need (migration 0003)
 				}
 			}
 		}

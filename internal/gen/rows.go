@@ -24,7 +24,7 @@ var (
 			"customer_id", "team_id", "department_id", "assignee_id", "owner_id", "preview", "message_count",
 			"version", "created_at", "updated_at", "first_response_at", "last_customer_message_at",
 			"last_agent_message_at", "resolved_at", "closed_at"}, per: 50}
-	tTicketTags = &table{name: "ticket_tags", cols: []string{"ticket_id", "tag_id"}, per: 100}
+	tTicketTags = &table{name: "ticket_tags", cols: []string{"ticket_id", "tag_id", "team_id", "updated_at"}, per: 100}
 	tMessages   = &table{name: "messages",
 		cols: []string{"id", "ticket_id", "kind", "author_kind", "author_user_id", "author_customer_id",
 			"channel", "body_text", "created_at"}, per: 100}

@@ -2,8 +2,11 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,18 +85,86 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 		return nil, err
 	}
 
+	tagID := int64(0)
+	if f.Tag != "" {
+		err := s.db.Read().QueryRowContext(ctx, `SELECT id FROM tags WHERE name = $1`, f.Tag).Scan(&tagID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &Page{Items: []*Ticket{}}, nil // no ticket carries a tag nobody made
+		} else if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+	}
+	var rows []listRow
+	for _, b := range branches(a) {
+		if b.contradicts(f) {
+			continue
+		}
+		got, err := s.listBranch(ctx, b, f, tagID, cur)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, got...)
+	}
+	rows = mergeRows(rows, f.Order == "asc")
+	page := &Page{Items: []*Ticket{}}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.Next = encodeCursor(f.Sort, rows[len(rows)-1])
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r[len(r)-1]
+	}
+	var err error
+	page.Items, err = loadByIDs(ctx, s.db.Read(), ids)
+	return page, err
+}
+
+// listRow is a ticket's sort key; its last element is the ticket id.
+type listRow []int64
+
+// sortKeys are the columns of each sort order, the id last so that keys are unique.
+var sortKeys = map[string][]string{
+	"updated":  {"updated_at", "id"},
+	"created":  {"created_at", "id"},
+	"priority": {"priority", "updated_at", "id"},
+}
+
+// listBranch reads the first limit+1 keys of one visibility branch, in the view's order.
+func (s *Service) listBranch(ctx context.Context, b branch, f Filter, tagID int64, cur []int64) ([]listRow, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where := conditions(a, f, arg)
-
-	keys := map[string][]string{
-		"updated":  {"t.updated_at", "t.id"},
-		"created":  {"t.created_at", "t.id"},
-		"priority": {"t.priority", "t.updated_at", "t.id"},
-	}[f.Sort]
+	keys := make([]string, len(sortKeys[f.Sort]))
+	for i, k := range sortKeys[f.Sort] {
+		keys[i] = "t." + k
+	}
+	from := "tickets t"
+	var where []string
+	// A tag view in update order walks the tag's rows, which carry their ticket's team and
+	// update time (migration 0003), so an agent's team branch reads only matching rows.
+	byTag := tagID != 0 && f.Sort == "updated" && (b.col == "" || b.col == "team_id")
+	if byTag {
+		from = "ticket_tags g JOIN tickets t ON t.id = g.ticket_id"
+		keys = []string{"g.updated_at", "g.ticket_id"}
+		where = append(where, "g.tag_id = "+arg(tagID))
+		switch {
+		case b.col == "":
+		case b.null:
+			where = append(where, "g.team_id IS NULL")
+		default:
+			where = append(where, "g.team_id = "+arg(b.id))
+		}
+	} else if w := b.where(arg); w != "" {
+		where = append(where, w)
+	}
+	ff, fTag := f, tagID
+	if byTag {
+		ff.Tag, fTag = "", 0 // every row read carries the tag
+	}
+	where = append(where, filterConditions(ff, fTag, arg)...)
 	dir, cmp := "DESC", "<"
 	if f.Order == "asc" {
 		dir, cmp = "ASC", ">"
@@ -109,7 +180,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 	for i, k := range keys {
 		order[i] = k + " " + dir
 	}
-	q := "SELECT " + strings.Join(keys, ", ") + " FROM tickets t"
+	q := "SELECT " + strings.Join(keys, ", ") + " FROM " + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -119,36 +190,33 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
-	var ids []int64
-	var lastKey []int64
+	defer rows.Close()
+	var out []listRow
 	for rows.Next() {
-		vals := make([]int64, len(keys))
+		r := make(listRow, len(keys))
 		ptrs := make([]any, len(keys))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+		for i := range r {
+			ptrs[i] = &r[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			rows.Close()
 			return nil, err
 		}
-		if len(ids) < f.Limit {
-			ids = append(ids, vals[len(vals)-1])
-			lastKey = vals
-		} else {
-			ids = append(ids, -1) // marks "there is more"
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// mergeRows sorts the branches' rows into the view's order and drops the tickets that more
+// than one branch found (a ticket of my team that is also assigned to me).
+func mergeRows(rows []listRow, asc bool) []listRow {
+	slices.SortFunc(rows, func(x, y listRow) int {
+		c := slices.Compare(x, y)
+		if asc {
+			return c
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	page := &Page{}
-	if len(ids) > f.Limit {
-		ids = ids[:f.Limit]
-		page.Next = encodeCursor(f.Sort, lastKey)
-	}
-	page.Items, err = loadByIDs(ctx, s.db.Read(), ids)
-	return page, err
+		return -c
+	})
+	return slices.CompactFunc(rows, func(x, y listRow) bool { return x[len(x)-1] == y[len(y)-1] })
 }
 
 func encodeCursor(sort string, key []int64) string {
@@ -181,12 +249,20 @@ func decodeCursor(c, sort string) ([]int64, bool) {
 }
 
 // conditions is the WHERE of a ticket query for tickets aliased t: what the actor may see
-// and what the filter asks for (not the cursor). List and Search share it.
+// and what the filter asks for (not the cursor). Search and counts use it; lists use
+// branches (branches.go) with filterConditions.
 func conditions(a auth.Actor, f Filter, arg func(any) string) []string {
 	var where []string
 	if v := visibility(a, arg); v != "" {
 		where = append(where, v)
 	}
+	return append(where, filterConditions(f, 0, arg)...)
+}
+
+// filterConditions is the WHERE of what the filter asks for. A tag already resolved to
+// tagID is matched by id; otherwise by name.
+func filterConditions(f Filter, tagID int64, arg func(any) string) []string {
+	var where []string
 	if len(f.Statuses) == 1 {
 		where = append(where, "t.status = "+arg(f.Statuses[0]))
 	} else if len(f.Statuses) > 1 {
@@ -219,7 +295,10 @@ func conditions(a auth.Actor, f Filter, arg func(any) string) []string {
 	idFilter("t.owner_id", f.OwnerID)
 	idFilter("t.department_id", f.DepartmentID)
 	idFilter("t.customer_id", f.CustomerID)
-	if f.Tag != "" {
+	switch {
+	case tagID != 0:
+		where = append(where, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = "+arg(tagID)+")")
+	case f.Tag != "":
 		where = append(where, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = "+arg(f.Tag)+")")
 	}
 	timeFilter := func(col, op string, v time.Time) {
