@@ -69,74 +69,148 @@ func idList(ids []int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// listSQL builds the keyset query of ticket.Service.List for a first page, clause for
-// clause, and returns it with its arguments and the number of key columns it selects.
-func listSQL(a auth.Actor, f filter) (string, []any, int) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if v := visibility(a, arg); v != "" {
-		where = append(where, v)
-	}
-	if len(f.statuses) == 1 {
-		where = append(where, "t.status = "+arg(f.statuses[0]))
-	} else if len(f.statuses) > 1 {
-		ph := make([]string, len(f.statuses))
-		for i, st := range f.statuses {
-			ph[i] = arg(st)
+// bareBranch is ticket.branch (branches.go): one part of what an actor may see.
+type bareBranch struct {
+	col  string
+	id   int64
+	null bool
+}
+
+// branchesOf is ticket.branches.
+func branchesOf(a auth.Actor) []bareBranch {
+	switch {
+	case a.IsAdmin():
+		return []bareBranch{{}}
+	case a.Kind == auth.ActorCustomer:
+		return []bareBranch{{col: "customer_id", id: a.ID}}
+	case a.Role == auth.RoleSupervisor || a.Role == auth.RoleAgent:
+		var out []bareBranch
+		for _, t := range a.Teams {
+			out = append(out, bareBranch{col: "team_id", id: t})
 		}
-		where = append(where, "t.status IN ("+strings.Join(ph, ", ")+")")
-	}
-	eq := func(col string, v any) { where = append(where, col+" = "+arg(v)) }
-	if f.typ != "" {
-		eq("t.type", f.typ)
-	}
-	if f.priority != 0 {
-		eq("t.priority", f.priority)
-	}
-	if f.channel != "" {
-		eq("t.channel", f.channel)
-	}
-	for _, c := range []struct {
-		col string
-		v   int64
-	}{{"t.team_id", f.team}, {"t.assignee_id", f.assignee}, {"t.owner_id", f.owner}, {"t.customer_id", f.customer}} {
-		if c.v > 0 {
-			eq(c.col, c.v)
+		return append(out, bareBranch{col: "team_id", null: true}, bareBranch{col: "assignee_id", id: a.ID}, bareBranch{col: "owner_id", id: a.ID})
+	case a.Role == auth.RoleDepartment:
+		var out []bareBranch
+		for _, d := range a.Departments {
+			out = append(out, bareBranch{col: "department_id", id: d})
 		}
+		return out
 	}
-	if f.tag != "" {
-		where = append(where, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = "+arg(f.tag)+")")
-	}
-	if f.createdAfter != 0 {
-		where = append(where, "t.created_at >= "+arg(f.createdAfter))
-	}
+	return nil
+}
+
+// bareQuery is one statement with its arguments.
+type bareQuery struct {
+	sql  string
+	args []any
+}
+
+// listSQL builds the keyset queries of ticket.Service.List for a first page, one per
+// visibility branch the filter does not rule out, clause for clause, and returns them with
+// the number of key columns they select. tagID is the filter's tag, resolved as List does.
+func listSQL(a auth.Actor, f filter, tagID int64) ([]bareQuery, int) {
 	sort := f.sort
 	if sort == "" {
 		sort = "updated"
-	}
-	keys := map[string][]string{
-		"updated":  {"t.updated_at", "t.id"},
-		"created":  {"t.created_at", "t.id"},
-		"priority": {"t.priority", "t.updated_at", "t.id"},
-	}[sort]
-	order := make([]string, len(keys))
-	for i, k := range keys {
-		order[i] = k + " DESC"
 	}
 	limit := f.limit
 	if limit == 0 {
 		limit = 25
 	}
-	q := "SELECT " + strings.Join(keys, ", ") + " FROM tickets t"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	var out []bareQuery
+	nkeys := 0
+	for _, b := range branchesOf(a) {
+		pinned := map[string]int64{"team_id": f.team, "assignee_id": f.assignee, "owner_id": f.owner, "customer_id": f.customer}[b.col]
+		if b.col != "" && pinned != 0 && (b.null || pinned != b.id) {
+			continue
+		}
+		var where []string
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		}
+		keys := map[string][]string{
+			"updated":  {"t.updated_at", "t.id"},
+			"created":  {"t.created_at", "t.id"},
+			"priority": {"t.priority", "t.updated_at", "t.id"},
+		}[sort]
+		from := "tickets t"
+		byTag := tagID != 0 && sort == "updated" && (b.col == "" || b.col == "team_id")
+		if byTag {
+			from = "ticket_tags g JOIN tickets t ON t.id = g.ticket_id"
+			keys = []string{"g.updated_at", "g.ticket_id"}
+			where = append(where, "g.tag_id = "+arg(tagID))
+			switch {
+			case b.col == "":
+			case b.null:
+				where = append(where, "g.team_id IS NULL")
+			default:
+				where = append(where, "g.team_id = "+arg(b.id))
+			}
+		} else if b.col != "" {
+			if b.null {
+				where = append(where, "t."+b.col+" IS NULL")
+			} else {
+				where = append(where, "t."+b.col+" = "+arg(b.id))
+			}
+		}
+		if len(f.statuses) == 1 {
+			where = append(where, "t.status = "+arg(f.statuses[0]))
+		} else if len(f.statuses) > 1 {
+			ph := make([]string, len(f.statuses))
+			for i, st := range f.statuses {
+				ph[i] = arg(st)
+			}
+			where = append(where, "t.status IN ("+strings.Join(ph, ", ")+")")
+		}
+		eq := func(col string, v any) { where = append(where, col+" = "+arg(v)) }
+		if f.typ != "" {
+			eq("t.type", f.typ)
+		}
+		if f.priority != 0 {
+			eq("t.priority", f.priority)
+		}
+		if f.channel != "" {
+			eq("t.channel", f.channel)
+		}
+		for _, c := range []struct {
+			col string
+			v   int64
+		}{{"t.team_id", f.team}, {"t.assignee_id", f.assignee}, {"t.owner_id", f.owner}, {"t.customer_id", f.customer}} {
+			if c.v > 0 {
+				eq(c.col, c.v)
+			}
+		}
+		if tagID != 0 && !byTag {
+			where = append(where, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = "+arg(tagID)+")")
+		}
+		if f.createdAfter != 0 {
+			where = append(where, "t.created_at >= "+arg(f.createdAfter))
+		}
+		order := make([]string, len(keys))
+		for i, k := range keys {
+			order[i] = k + " DESC"
+		}
+		q := "SELECT " + strings.Join(keys, ", ") + " FROM " + from
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		q += " ORDER BY " + strings.Join(order, ", ") + " LIMIT " + arg(limit+1)
+		out = append(out, bareQuery{q, args})
+		nkeys = len(keys)
 	}
-	q += " ORDER BY " + strings.Join(order, ", ") + " LIMIT " + arg(limit+1)
-	return q, args, len(keys)
+	return out, nkeys
+}
+
+// bareTagID is List's first step for a tag filter.
+func bareTagID(ctx context.Context, db *sql.DB, name string) (int64, error) {
+	if name == "" {
+		return 0, nil
+	}
+	var id int64
+	err := db.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = $1`, name).Scan(&id)
+	return id, err
 }
 
 // selectTickets is ticket.selectTickets (read.go).
@@ -205,29 +279,42 @@ func bareTags(ctx context.Context, db *sql.DB, ids []int64) error {
 	return rows.Err()
 }
 
-// bareList runs what List runs for a first page: the keyset query, the load of the page's
-// rows by id, and their tags. It returns the page's ticket ids in order.
-func bareList(ctx context.Context, db *sql.DB, q string, args []any, nkeys, limit int) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
+// bareList runs what List runs for a first page: the tag lookup, the keyset query of every
+// branch, the merge, the load of the page's tickets by id and their tags. It returns the page's ids.
+func bareList(ctx context.Context, db *sql.DB, a auth.Actor, f filter, limit int) ([]int64, error) {
+	tagID, err := bareTagID(ctx, db, f.tag)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	vals := make([]int64, nkeys)
-	ptrs := make([]any, nkeys)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			rows.Close()
+	queries, nkeys := listSQL(a, f, tagID)
+	var keys [][]int64
+	for _, q := range queries {
+		rows, err := db.QueryContext(ctx, q.sql, q.args...)
+		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, vals[nkeys-1])
+		for rows.Next() {
+			vals := make([]int64, nkeys)
+			ptrs := make([]any, nkeys)
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			keys = append(keys, vals)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	slices.SortFunc(keys, func(x, y []int64) int { return -slices.Compare(x, y) })
+	keys = slices.CompactFunc(keys, func(x, y []int64) bool { return x[nkeys-1] == y[nkeys-1] })
+	var ids []int64
+	for _, k := range keys {
+		ids = append(ids, k[nkeys-1])
 	}
 	if len(ids) > limit {
 		ids = ids[:limit]
@@ -239,7 +326,7 @@ func bareList(ctx context.Context, db *sql.DB, q string, args []any, nkeys, limi
 	for i, id := range ids {
 		largs[i] = id
 	}
-	rows, err = db.QueryContext(ctx, selectTickets+` WHERE t.id IN (`+placeholders(len(ids))+`)`, largs...)
+	rows, err := db.QueryContext(ctx, selectTickets+` WHERE t.id IN (`+placeholders(len(ids))+`)`, largs...)
 	if err != nil {
 		return nil, err
 	}

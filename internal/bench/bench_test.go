@@ -89,8 +89,11 @@ func BenchmarkList(b *testing.B) {
 		for _, lc := range h.listCases() {
 			b.Run(c.name+"/"+strings.ReplaceAll(lc.name, "/", "_"), func(b *testing.B) {
 				if s.explain {
-					q, args, _ := listSQL(c.actor, lc.f)
-					b.Logf("%s\nargs %v\n%s", q, args, explain(ctx, h.db, h.dialect, q, args))
+					tagID, _ := bareTagID(ctx, h.db, lc.f.tag)
+					queries, _ := listSQL(c.actor, lc.f, tagID)
+					for _, q := range queries {
+						b.Logf("%s\nargs %v\n%s", q.sql, q.args, explain(ctx, h.db, h.dialect, q.sql, q.args))
+					}
 				}
 				m, err := h.measureList(ctx, c, lc, s.requests, s.warmup)
 				if err != nil {

@@ -113,7 +113,6 @@ func (h *harness) measureList(ctx context.Context, c caller, lc listCase, n, war
 	if lc.query != "" {
 		path += "?" + lc.query
 	}
-	q, args, nkeys := listSQL(c.actor, lc.f)
 	body, err := h.get(c, path)
 	if err != nil {
 		return measured{}, err
@@ -122,7 +121,7 @@ func (h *harness) measureList(ctx context.Context, c caller, lc listCase, n, war
 	if err != nil {
 		return measured{}, err
 	}
-	bareIDs, err := bareList(ctx, h.db, q, args, nkeys, 25)
+	bareIDs, err := bareList(ctx, h.db, c.actor, lc.f, 25)
 	if err != nil {
 		return measured{}, fmt.Errorf("bare %s: %w", lc.name, err)
 	}
@@ -131,7 +130,7 @@ func (h *harness) measureList(ctx context.Context, c caller, lc listCase, n, war
 	}
 	m, err := timePair(n, warm,
 		func(int) error { _, err := h.get(c, path); return err },
-		func(int) error { _, err := bareList(ctx, h.db, q, args, nkeys, 25); return err })
+		func(int) error { _, err := bareList(ctx, h.db, c.actor, lc.f, 25); return err })
 	m.rows = len(apiIDs)
 	return m, err
 }

@@ -15,10 +15,12 @@ import (
 	"github.com/kefuhq/kefu/internal/storage"
 )
 
-// Search limits. Counting stops at CountLimit matching messages ("10,000+"); relevance
-// ranks only the newest RankWindow matches, so neither grows with the size of the archive.
+// Search limits. Counting stops at CountLimit matching messages ("1,000+": past a thousand
+// hits nobody reads the number, and an exact count of a common word at a million tickets
+// costs more than the page); relevance ranks only the newest RankWindow matches, so neither
+// grows with the size of the archive.
 const (
-	CountLimit = 10000
+	CountLimit = 1000
 	RankWindow = 2000
 	scanLimit  = 5000 // matching messages one page may read before it returns what it has
 	seenLimit  = 500  // tickets a cursor remembers, so later pages do not repeat them
