@@ -44,8 +44,9 @@ func searchCases() []searchCase {
 	}
 }
 
-// bareSearch runs the SQL a ticket search runs for its first page: the bounded count and
-// the first batch of matches newest first, folded into at most 25 tickets.
+// bareSearch runs the SQL a ticket search runs for its first page: the count over a window
+// of 2,001 matches and the first window of 100 matches newest first (2,000 scored for
+// relevance), folded into at most 25 tickets.
 func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor, sc searchCase) ([]int64, error) {
 	q, err := search.Parse(sc.q)
 	if err != nil {
@@ -65,25 +66,34 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 		}
 		return scanIDs(rows, 25)
 	}
-	m := search.MatchSQL(d, search.Messages, "m", q, arg)
-	where := []string{m.Where}
-	if v := visibility(a, arg); v != "" {
-		where = append(where, v)
+	// ticket.matchQuery, unscoped: a window of the newest matches from the index, each marked
+	// ok where the actor may open its ticket and the filter keeps it.
+	window := func(limit int, scored bool) (string, []any) {
+		args = nil
+		w := search.Newest(d, search.Messages, q, 0, limit, scored, arg)
+		var conds []string
+		if v := visibility(a, arg); v != "" {
+			conds = append(conds, v)
+		}
+		if sc.status != "" {
+			conds = append(conds, "t.status = "+arg(sc.status))
+		}
+		ok, join := "1", ""
+		if len(conds) > 0 {
+			ok = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
+			join = " JOIN tickets t ON t.id = m.ticket_id"
+		}
+		cols := "m.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
+		if scored {
+			cols += ", x.score AS score"
+		}
+		return "SELECT " + cols + " FROM (" + w + ") x JOIN messages m ON m.id = x.id" + join + " ORDER BY x.id DESC", args
 	}
-	if sc.status != "" {
-		where = append(where, "t.status = "+arg(sc.status))
-	}
-	cols := "m.ticket_id, " + m.Key
-	if sc.relevance {
-		cols += ", " + m.Score
-	}
-	base := "SELECT " + cols + " FROM messages m" + m.From + " JOIN tickets t ON t.id = m.ticket_id WHERE " + strings.Join(where, " AND ") + " ORDER BY " + m.Key + " DESC"
-	n := len(args)
 	if !sc.relevance {
 		var msgs, tickets int
-		countArgs := append([]any(nil), args...)
-		if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT x.ticket_id) FROM ("+base+" LIMIT $"+strconv.Itoa(n+1)+") x",
-			append(countArgs, 10001)...).Scan(&msgs, &tickets); err != nil {
+		cq, cargs := window(2001, false)
+		if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT CASE WHEN w.ok = 1 THEN w.ticket_id END) FROM ("+cq+") w", cargs...).
+			Scan(&msgs, &tickets); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +101,8 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	if sc.relevance {
 		limit = 2000
 	}
-	rows, err := db.QueryContext(ctx, base+" LIMIT $"+strconv.Itoa(n+1), append(args, limit)...)
+	pq, pargs := window(limit, sc.relevance)
+	rows, err := db.QueryContext(ctx, pq, pargs...)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +110,8 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	seen := map[int64]bool{}
 	var out []int64
 	for rows.Next() {
-		var tid, key int64
-		dst := []any{&tid, &key}
+		var tid, key, ok int64
+		dst := []any{&tid, &key, &ok}
 		var score float64
 		if sc.relevance {
 			dst = append(dst, &score)
@@ -108,7 +119,7 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
-		if !seen[tid] && len(out) < 25 {
+		if ok == 1 && !seen[tid] && len(out) < 25 {
 			seen[tid] = true
 			out = append(out, tid)
 		}

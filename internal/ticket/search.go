@@ -15,15 +15,19 @@ import (
 	"github.com/kefuhq/kefu/internal/storage"
 )
 
-// Search limits. Counting stops at CountLimit matching messages ("1,000+": past a thousand
+// Search limits. A search reads the newest matches through windows of the index and its work
+// is bounded by them, never by how few matches the searcher may open. The count reads at most
+// countWindow matching messages and stops at CountLimit tickets ("1,000+": past a thousand
 // hits nobody reads the number, and an exact count of a common word at a million tickets
-// costs more than the page); relevance ranks only the newest RankWindow matches, so neither
-// grows with the size of the archive.
+// costs more than the page); relevance ranks only the newest RankWindow matches; a page
+// reads at most scanLimit matches before it returns what it has with a cursor to go on.
 const (
-	CountLimit = 1000
-	RankWindow = 2000
-	scanLimit  = 5000 // matching messages one page may read before it returns what it has
-	seenLimit  = 500  // tickets a cursor remembers, so later pages do not repeat them
+	CountLimit  = 1000
+	countWindow = 2000
+	RankWindow  = 2000
+	scanLimit   = 5000
+	pageWindow  = 500 // matches one read of a page takes from the index
+	seenLimit   = 500 // tickets a cursor remembers, so later pages do not repeat them
 )
 
 // Hit is a ticket found by a search, with the newest message that matched.
@@ -159,25 +163,48 @@ func (q *query) arg(v any) string {
 	return "$" + strconv.Itoa(len(q.args))
 }
 
-// matchQuery is the SELECT of matching (ticket, message) pairs, newest first, with the
-// actor's visibility and the filter applied.
-func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, scored bool, below int64) *query {
+// scoped reports whether a search is confined to one customer's tickets (a customer in the
+// portal, or a filter on a customer): few messages, read from the tickets' side with one
+// index probe each, however common the words are elsewhere.
+func scoped(a auth.Actor, f Filter) bool { return a.Kind == auth.ActorCustomer || f.CustomerID > 0 }
+
+// matchQuery selects matching messages newest first below the message id below, as rows of
+// (ticket_id, id, ok[, score]); ok is 1 where the actor may open the ticket and the filter
+// keeps it. Unscoped, it reads a window of limit matches from the index and marks each;
+// scoped, it returns only rows that are ok, at most limit of them. Scoped relevance has no
+// index score to read and ranks newest first.
+func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64, limit int, scored bool) *query {
 	b := &query{}
 	arg := b.arg
-	m := search.MatchSQL(s.db.Dialect(), search.Messages, "m", q, arg)
-	where := append([]string{m.Where}, conditions(a, f, arg)...)
+	d := s.db.Dialect()
+	conds := conditions(a, f, arg)
 	if a.Kind == auth.ActorCustomer {
-		where = append(where, "m.kind = 'reply'")
+		conds = append(conds, "m.kind = 'reply'")
 	}
-	if below > 0 {
-		where = append(where, m.Key+" < "+arg(below))
+	if scoped(a, f) {
+		conds = append(conds, search.Contains(d, search.Messages, "m.id", q, arg))
+		if below > 0 {
+			conds = append(conds, "m.id < "+arg(below))
+		}
+		cols := "m.ticket_id AS ticket_id, m.id AS id, 1 AS ok"
+		if scored {
+			cols += ", 0 AS score"
+		}
+		b.sql = "SELECT " + cols + " FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE " +
+			strings.Join(conds, " AND ") + " ORDER BY m.id DESC LIMIT " + strconv.Itoa(limit)
+		return b
 	}
-	cols := "m.ticket_id, " + m.Key
+	window := search.Newest(d, search.Messages, q, below, limit, scored, arg)
+	ok, join := "1", ""
+	if len(conds) > 0 {
+		ok = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
+		join = " JOIN tickets t ON t.id = m.ticket_id"
+	}
+	cols := "m.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
 	if scored {
-		cols += ", " + m.Score
+		cols += ", x.score AS score"
 	}
-	b.sql = "SELECT " + cols + " FROM messages m" + m.From + " JOIN tickets t ON t.id = m.ticket_id WHERE " +
-		strings.Join(where, " AND ") + " ORDER BY " + m.Key + " DESC"
+	b.sql = "SELECT " + cols + " FROM (" + window + ") x JOIN messages m ON m.id = x.id" + join + " ORDER BY x.id DESC"
 	return b
 }
 
@@ -188,25 +215,25 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 	}
 	var hits []rawHit
 	below, scanned := cur.Key, 0
-	batch := max(4*f.Limit, 100)
+	batch := max(4*f.Limit, 100) // most pages fill from the first read
 	exhausted := false
 	for len(hits) < f.Limit && scanned < scanLimit {
-		mq := s.matchQuery(a, q, f, false, below)
-		lim := mq.arg(batch)
-		rows, err := s.db.Read().QueryContext(ctx, mq.sql+" LIMIT "+lim, mq.args...)
+		mq := s.matchQuery(a, q, f, below, batch, false)
+		rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
 		if err != nil {
 			return nil, "", fmt.Errorf("search: %w", err)
 		}
 		n := 0
 		for rows.Next() {
 			var h rawHit
-			if err := rows.Scan(&h.ticketID, &h.messageID); err != nil {
+			var ok int
+			if err := rows.Scan(&h.ticketID, &h.messageID, &ok); err != nil {
 				rows.Close()
 				return nil, "", err
 			}
 			n++
 			below = h.messageID
-			if seen[h.ticketID] {
+			if ok == 0 || seen[h.ticketID] {
 				continue
 			}
 			seen[h.ticketID] = true
@@ -225,6 +252,7 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 			exhausted = true
 			break
 		}
+		batch = pageWindow
 	}
 	next := ""
 	if !exhausted && len(cur.Seen) < seenLimit {
@@ -236,9 +264,8 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 // ranked scores the newest RankWindow matches (bm25 on SQLite, ts_rank on PostgreSQL) and
 // returns a page of tickets by their best-scoring message.
 func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Filter, cur searchCursor) ([]rawHit, string, error) {
-	mq := s.matchQuery(a, q, f, true, 0)
-	lim := mq.arg(RankWindow)
-	rows, err := s.db.Read().QueryContext(ctx, mq.sql+" LIMIT "+lim, mq.args...)
+	mq := s.matchQuery(a, q, f, 0, RankWindow, true)
+	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("ranked search: %w", err)
 	}
@@ -246,8 +273,12 @@ func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Fi
 	best := map[int64]rawHit{}
 	for rows.Next() {
 		var h rawHit
-		if err := rows.Scan(&h.ticketID, &h.messageID, &h.score); err != nil {
+		var ok int
+		if err := rows.Scan(&h.ticketID, &h.messageID, &ok, &h.score); err != nil {
 			return nil, "", err
+		}
+		if ok == 0 {
+			continue
 		}
 		if b, ok := best[h.ticketID]; !ok || h.score > b.score {
 			best[h.ticketID] = h
@@ -277,20 +308,20 @@ func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Fi
 	return all[cur.Offset:end], next, nil
 }
 
-// countMatches counts matching tickets among the first CountLimit matching messages.
+// countMatches counts the matching tickets the actor may open among the newest countWindow
+// matching messages, up to CountLimit; more says the true number may be larger.
 func (s *Service) countMatches(ctx context.Context, a auth.Actor, q search.Query, f Filter) (int, bool, error) {
-	mq := s.matchQuery(a, q, f, false, 0)
-	lim := mq.arg(CountLimit + 1)
+	mq := s.matchQuery(a, q, f, 0, countWindow+1, false)
 	var messages, tickets int
-	err := s.db.Read().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT x.ticket_id) FROM ("+mq.sql+" LIMIT "+lim+") x", mq.args...).
+	err := s.db.Read().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT CASE WHEN w.ok = 1 THEN w.ticket_id END) FROM ("+mq.sql+") w", mq.args...).
 		Scan(&messages, &tickets)
 	if err != nil {
 		return 0, false, fmt.Errorf("count matches: %w", err)
 	}
-	if messages > CountLimit {
+	if tickets > CountLimit {
 		return CountLimit, true, nil
 	}
-	return tickets, false, nil
+	return tickets, messages > countWindow, nil
 }
 
 func (s *Service) bodies(ctx context.Context, hits []rawHit) (map[int64]string, error) {

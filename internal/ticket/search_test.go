@@ -115,6 +115,24 @@ func TestSearch(t *testing.T) {
 		if len(page.Items) != 0 {
 			t.Errorf("closed 退款 tickets: %d, want 0", len(page.Items))
 		}
+		// A customer filter reads that customer's messages (scoped), with the same visibility;
+		// the count of a searcher who may open none of the matches is an exact zero.
+		for _, tc := range []struct {
+			actor auth.Actor
+			want  int
+		}{{agent.Actor(), 1}, {outsider.Actor(), 0}, {sys, 1}} {
+			page, err := svc.Search(ctx, tc.actor, "退款", "", Filter{CustomerID: customerOf1.Customer.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) != tc.want || page.Total != tc.want || page.TotalMore {
+				t.Errorf("%s, customer filter: %d items, total %d (more %v), want %d", tc.actor.Name, len(page.Items), page.Total, page.TotalMore, tc.want)
+			}
+		}
+		page, _ = svc.Search(ctx, outsider.Actor(), "退款", "", Filter{})
+		if len(page.Items) != 0 || page.Total != 0 || page.TotalMore || page.Next != "" {
+			t.Errorf("outsider: %d items, total %d (more %v), next %q", len(page.Items), page.Total, page.TotalMore, page.Next)
+		}
 		// A renamed subject is found by its new words only.
 		newSubject := "发票抬头错误"
 		if _, err := svc.Update(ctx, agent.Actor(), numbers[1], Patch{Subject: &newSubject}); err != nil {
