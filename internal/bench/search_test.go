@@ -68,9 +68,9 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	}
 	// ticket.matchQuery, unscoped: a window of the newest matches from the index, each marked
 	// ok where the actor may open its ticket and the filter keeps it.
-	window := func(limit int, scored bool) (string, []any) {
+	window := func(below int64, limit int, scored bool) (string, []any) {
 		args = nil
-		w := search.Newest(d, search.Messages, q, 0, limit, scored, arg)
+		w := search.Newest(d, search.Messages, q, below, limit, scored, arg)
 		var conds []string
 		if v := visibility(a, arg); v != "" {
 			conds = append(conds, v)
@@ -91,40 +91,56 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	}
 	if !sc.relevance {
 		var msgs, tickets int
-		cq, cargs := window(2001, false)
+		cq, cargs := window(0, 2001, false)
 		if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT CASE WHEN w.ok = 1 THEN w.ticket_id END) FROM ("+cq+") w", cargs...).
 			Scan(&msgs, &tickets); err != nil {
 			return nil, err
 		}
 	}
-	limit := 100
+	// ticket.newest: windows of 100, then 500 matches, until 25 tickets or 5,000 matches
+	// read; relevance reads one scored window of 2,000.
+	seen := map[int64]bool{}
+	var out []int64
+	below, scanned, limit := int64(0), 0, 100
 	if sc.relevance {
 		limit = 2000
 	}
-	pq, pargs := window(limit, sc.relevance)
-	rows, err := db.QueryContext(ctx, pq, pargs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	seen := map[int64]bool{}
-	var out []int64
-	for rows.Next() {
-		var tid, key, ok int64
-		dst := []any{&tid, &key, &ok}
-		var score float64
-		if sc.relevance {
-			dst = append(dst, &score)
-		}
-		if err := rows.Scan(dst...); err != nil {
+	for len(out) < 25 && scanned < 5000 {
+		pq, pargs := window(below, limit, sc.relevance)
+		rows, err := db.QueryContext(ctx, pq, pargs...)
+		if err != nil {
 			return nil, err
 		}
-		if ok == 1 && !seen[tid] && len(out) < 25 {
-			seen[tid] = true
-			out = append(out, tid)
+		n := 0
+		for rows.Next() {
+			var tid, key, ok int64
+			dst := []any{&tid, &key, &ok}
+			var score float64
+			if sc.relevance {
+				dst = append(dst, &score)
+			}
+			if err := rows.Scan(dst...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			n++
+			below = key
+			if ok == 1 && !seen[tid] && len(out) < 25 {
+				seen[tid] = true
+				out = append(out, tid)
+			}
 		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		scanned += n
+		if n < limit || sc.relevance {
+			break
+		}
+		limit = 500
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanIDs(rows *sql.Rows, limit int) ([]int64, error) {
