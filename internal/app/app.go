@@ -9,17 +9,26 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
+	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/blob"
+	"github.com/kefuhq/kefu/internal/calendar"
 	"github.com/kefuhq/kefu/internal/config"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/httpapi"
+	"github.com/kefuhq/kefu/internal/job"
+	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/metrics"
+	"github.com/kefuhq/kefu/internal/routing"
+	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 	"github.com/kefuhq/kefu/internal/ticket"
 	"github.com/kefuhq/kefu/internal/user"
+	"github.com/kefuhq/kefu/internal/web"
 )
 
 // Version is the build's version, set with -ldflags "-X github.com/kefuhq/kefu/internal/app.Version=…".
@@ -36,6 +45,14 @@ type App struct {
 	Tags         *tag.Service
 	CustomFields *customfield.Service
 	API          *httpapi.API
+	Web          *web.UI          // the agent workspace in the browser
+	Metrics      *metrics.Metrics // other packages add collectors with Metrics.Register
+	Mail         *mail.Service    // the email channel; its workers run while serving
+	Calendars    *calendar.Store  // business calendars (holidays, 调休)
+	SLA          *sla.Service     // service levels; its clock moves with every ticket change
+	Jobs         *job.Runner      // durable jobs (the SLA sweep); runs while serving
+	Routing      *routing.Service // hands new tickets to agents
+	Automation   *automation.Service
 	Now          func() time.Time
 }
 
@@ -45,6 +62,12 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.AutoMigrate {
+		if err := refuseOldSchema(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()
@@ -53,10 +76,18 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, e
 	for _, m := range applied {
 		logger.Info("migrated", "version", m.Version, "name", m.Name)
 	}
+	if cfg.SecretKey == "" {
+		// No key configured: a single node keeps a random one in its data folder.
+		if cfg.SecretKey, err = mail.KeyFile(filepath.Join(cfg.DataDir, "secret.key")); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return build(cfg, logger, db), nil
 }
 
 func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
+	logger = withRequestIDs(logger)
 	now := time.Now
 	var blobs blob.Store = blob.Files{Dir: cfg.AttachmentDir()}
 	if db.Dialect() == storage.Postgres {
@@ -64,6 +95,7 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 		blobs = blob.Database{DB: db}
 	}
 	a := &App{Config: cfg, Logger: logger, DB: db, Now: now}
+	a.Metrics = newMetrics(db)
 	a.Users = user.NewService(db, now)
 	a.Customers = customer.NewService(db, now)
 	a.Tags = tag.NewService(db)
@@ -72,7 +104,31 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 		DB: db, Customers: a.Customers, Blobs: blobs, Now: now,
 		Limits: ticket.Limits{SubjectChars: cfg.MaxSubjectChars, BodyBytes: cfg.MaxBodyBytes, AttachmentBytes: cfg.MaxAttachmentSize},
 	})
+	// Open resolved the key and config checked its length, so the sealer cannot fail here.
+	sealer, err := mail.NewSealer(cfg.SecretKey)
+	if err != nil {
+		panic(err)
+	}
+	a.Mail = mail.NewService(mail.Options{DB: db, Tickets: a.Tickets, Blobs: blobs, Sealer: sealer, Logger: logger, Now: now})
+	a.Tickets.OnChange(a.Mail.TicketHook())
+	a.Calendars = calendar.NewStore(db, now)
+	a.SLA = sla.NewService(db, now)
+	a.Tickets.OnChange(a.SLA.OnTicketChange)
+	a.Routing = routing.NewService(db, a.Tickets, now)
+	a.Tickets.OnChange(a.Routing.OnTicketChange)
+	a.Automation = automation.NewService(db, a.Tickets, now)
+	a.Tickets.OnChange(a.Automation.OnTicketChange)
+	a.SLA.OnFired(a.Automation.OnSLAFired)
+	a.Jobs = job.NewRunner(job.Options{DB: db, Logger: logger, Now: now})
+	a.SLA.RegisterJobs(a.Jobs, 0)
+	a.Automation.RegisterJobs(a.Jobs, 0)
 	a.API = httpapi.New(httpapi.Options{
+		DB: db, Users: a.Users, Customers: a.Customers, Tickets: a.Tickets, Tags: a.Tags, CustomFields: a.CustomFields,
+		Mail:   a.Mail,
+		Logger: logger, Version: Version, Now: now,
+		Calendars: a.Calendars, SLA: a.SLA, Routing: a.Routing, Automation: a.Automation,
+	})
+	a.Web = web.New(web.Options{
 		DB: db, Users: a.Users, Customers: a.Customers, Tickets: a.Tickets, Tags: a.Tags, CustomFields: a.CustomFields,
 		Logger: logger, Version: Version, Now: now,
 	})
@@ -89,6 +145,22 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
+	if a.Config.MetricsAddr != "" {
+		stop, err := a.startOps()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
+	if a.Config.Replicate != "" {
+		stop, err := a.startReplication(ctx)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	return a.ServeListener(ctx, ln)
 }
 
@@ -100,6 +172,24 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.Web.Close) // open live-update streams must not hold up a shutdown
+	// The mail workers (IMAP sync, ingest, outbox) run while the node serves; the end of ctx
+	// stops them with the HTTP server, and ServeListener returns only once they are done.
+	mailCtx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); a.Mail.Run(mailCtx) }()
+	defer func() { stopMail(); <-mailDone }()
+	// Durable jobs run on every node while it serves; jobs in hand finish before it stops.
+	if err := a.SLA.ScheduleSweep(ctx); err != nil {
+		return fmt.Errorf("schedule the SLA sweep: %w", err)
+	}
+	if err := a.Automation.ScheduleTimed(ctx); err != nil {
+		return fmt.Errorf("schedule timed automation: %w", err)
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); a.Jobs.Run(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("kefu is serving", "url", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect()))

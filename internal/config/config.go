@@ -1,13 +1,12 @@
 // Package config is Kefu's configuration: one struct, its defaults, its validation, and
-// the flags and KEFU_* environment variables that set it (a flag beats the variable, the
-// variable beats the default).
+// the flags, KEFU_* environment variables and optional kefu.toml file that set it (a flag
+// beats the variable, the variable beats the file, the file beats the default).
 package config
 
 import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,12 +28,17 @@ type Config struct {
 	LogFormat         string // text or json
 	LogLevel          string // debug, info, warn, error
 	ShutdownTimeout   time.Duration
+	AutoMigrate       bool   // serve migrates an older schema; false: refuse to start on one
+	MetricsAddr       string // separate listener for /metrics and /debug/pprof; "" serves them on Addr
+	Replicate         string // SQLite only: stream the database to this folder or URL; "" is off
+	SecretKey         string // encrypts mailbox passwords at rest; "" uses a key kept in <data>/secret.key
 }
 
 // Setting describes one setting for flags, environment variables and documentation.
 type Setting struct {
 	Flag, Env, Help string
 	Default         string
+	Secret          bool // masked by kefu config check (names with password, secret or token are masked anyway)
 }
 
 // Settings lists every setting; `kefu serve --help` and docs/configuration.md show them.
@@ -50,20 +54,21 @@ var Settings = []Setting{
 	{Flag: "log-format", Env: "KEFU_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Flag: "log-level", Env: "KEFU_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
 	{Flag: "shutdown-timeout", Env: "KEFU_SHUTDOWN_TIMEOUT", Default: "20s", Help: "how long to let requests finish on shutdown"},
+	{Flag: "auto-migrate", Env: "KEFU_AUTO_MIGRATE", Default: "true", Help: "bring an older database schema up to date on start; false: refuse to start until kefu migrate has run"},
+	{Flag: "metrics-addr", Env: "KEFU_METRICS_ADDR", Default: "", Help: "separate address for /metrics and /debug/pprof (default: served on --addr, admin token required)"},
+	{Flag: "replicate", Env: "KEFU_REPLICATE", Default: "", Help: "SQLite only: stream the database as it is written to a folder or URL (/path, file:///path, s3://bucket/path) for point-in-time restore; off when empty"},
+	{Flag: "secret-key", Env: "KEFU_SECRET_KEY", Default: "", Help: "key that encrypts stored mailbox passwords, at least 16 characters (default: a random key kept in <data>/secret.key)"},
 }
 
-// Bind registers every setting on fs and returns a function that, after fs.Parse, fills and
-// validates a Config.
+// Bind registers every setting, and --config, on fs and returns a function that, after
+// fs.Parse, fills and validates a Config: a flag beats its KEFU_* variable, the variable
+// beats the kefu.toml file named by --config, the file beats the default.
 func Bind(fs *flag.FlagSet) func() (*Config, error) {
-	vals := make(map[string]*string, len(Settings))
-	for _, s := range Settings {
-		def := s.Default
-		if v, ok := os.LookupEnv(s.Env); ok {
-			def = v
-		}
-		vals[s.Flag] = fs.String(s.Flag, def, s.Help+" (env "+s.Env+")")
+	resolve := BindExplained(fs)
+	return func() (*Config, error) {
+		c, _, err := resolve()
+		return c, err
 	}
-	return func() (*Config, error) { return build(vals) }
 }
 
 func build(v map[string]*string) (*Config, error) {
@@ -87,8 +92,21 @@ func build(v map[string]*string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: want a duration like 20s, got %q", *v["shutdown-timeout"]))
 	}
 	c.ShutdownTimeout = d
+	if c.AutoMigrate, err = strconv.ParseBool(*v["auto-migrate"]); err != nil {
+		errs = append(errs, fmt.Errorf("--auto-migrate: want true or false, got %q", *v["auto-migrate"]))
+	}
+	c.MetricsAddr = *v["metrics-addr"]
+	c.Replicate = *v["replicate"]
+	if c.SecretKey = *v["secret-key"]; c.SecretKey != "" && len(c.SecretKey) < 16 {
+		errs = append(errs, fmt.Errorf("--secret-key: want at least 16 characters"))
+	}
 	if c.DB == "" {
 		c.DB = filepath.Join(c.DataDir, "kefu.db")
+	}
+	if c.Replicate != "" && c.Postgres() {
+		errs = append(errs, errors.New("--replicate: only for SQLite; PostgreSQL is replicated with its own WAL archiving"))
+	} else if c.Replicate != "" && !strings.HasPrefix(c.Replicate, "/") && !strings.Contains(c.Replicate, "://") {
+		errs = append(errs, fmt.Errorf("--replicate: want an absolute folder path or a URL like file:///path or s3://bucket/path, got %q", c.Replicate))
 	}
 	if c.SQLiteSync != "full" && c.SQLiteSync != "normal" {
 		errs = append(errs, fmt.Errorf("--sqlite-sync: want full or normal, got %q", c.SQLiteSync))
@@ -107,6 +125,11 @@ func build(v map[string]*string) (*Config, error) {
 
 // Postgres reports whether the configured database is PostgreSQL.
 func (c *Config) Postgres() bool { return storage.IsPostgresURL(c.DB) }
+
+// SQLitePath is the SQLite database file, without the sqlite: or file: prefix DB may carry.
+func (c *Config) SQLitePath() string {
+	return strings.TrimPrefix(strings.TrimPrefix(c.DB, "sqlite:"), "file:")
+}
 
 // AttachmentDir is where SQLite installations keep attachment files.
 func (c *Config) AttachmentDir() string { return filepath.Join(c.DataDir, "attachments") }

@@ -44,6 +44,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--shutdown-timeout", "soon"}, "--shutdown-timeout"},
+		{[]string{"--auto-migrate", "sometimes"}, "--auto-migrate"},
+		{[]string{"--replicate", "replica-folder"}, "--replicate"},
+		{[]string{"--replicate", "/var/backups/kefu/replica", "--db", "postgres://x@127.0.0.1/db"}, "--replicate"},
 	} {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)

@@ -22,9 +22,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/blob"
+	"github.com/kefuhq/kefu/internal/calendar"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
+	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/routing"
+	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 	"github.com/kefuhq/kefu/internal/testutil"
@@ -627,6 +632,12 @@ func TestOpenAPIConformance(t *testing.T) {
 			CustomFields: customfield.NewService(db, nil),
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
+		api.Calendars, api.SLA = calendar.NewStore(db, nil), sla.NewService(db, nil)
+		api.Tickets.OnChange(api.SLA.OnTicketChange)
+		api.Routing = routing.NewService(db, api.Tickets, nil)
+		api.Tickets.OnChange(api.Routing.OnTicketChange)
+		api.Automation = automation.NewService(db, api.Tickets, nil)
+		api.Tickets.OnChange(api.Automation.OnTicketChange)
 		srv := httptest.NewServer(api)
 		defer srv.Close()
 		c := &oaClient{t: t, s: loadOASpec(t), url: srv.URL, hit: map[string]bool{}}
@@ -782,6 +793,102 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.do(admin, 200, "GET", cu+"/views?limit=10", nil)
 		c.do(agent, 403, "GET", cu+"/views", nil)
 		c.do(agent, 201, "POST", "/api/v1/customers", map[string]any{"name": "李娜", "organization": "某某科技", "emails": []string{"li.na@example.com"}, "tags": []string{"VIP"}})
+
+		// Email: mailboxes and the two mail queues.
+		sealer, _ := mail.NewSealer("conformance test secret key")
+		api.Mail = mail.NewService(mail.Options{DB: db, Tickets: api.Tickets, Blobs: blobs, Sealer: sealer, Logger: api.Logger})
+		mb := c.do(admin, 201, "POST", "/api/v1/mailboxes", map[string]any{"name": "售后邮箱", "address": "support@example.com", "team_id": aftersale,
+			"imap_host": "imap.example.com", "imap_user": "support", "imap_password": "secret", "smtp_host": "smtp.example.com", "auto_reply": "已收到，工单号 {number}"})
+		mbu := fmt.Sprintf("/api/v1/mailboxes/%d", mb.num("id"))
+		c.do(admin, 200, "GET", "/api/v1/mailboxes", nil)
+		c.do(agent, 403, "GET", "/api/v1/mailboxes", nil)
+		c.do(admin, 200, "GET", mbu, nil)
+		c.do(admin, 200, "PATCH", mbu, map[string]any{"smtp_password": "", "signature": "售后服务部", "active": false})
+		c.do(admin, 400, "POST", "/api/v1/mailboxes", map[string]any{"name": "坏", "address": "not-an-address", "imap_host": "h", "imap_user": "u", "imap_tls": "ssl"})
+		c.do(admin, 409, "POST", "/api/v1/mailboxes", map[string]any{"name": "售后邮箱", "address": "support@example.com", "imap_host": "h", "imap_user": "u"})
+		c.do(admin, 200, "GET", "/api/v1/mail/inbound?state=failed&limit=10", nil)
+		c.do(admin, 400, "GET", "/api/v1/mail/inbound?state=lost", nil)
+		c.do(admin, 404, "POST", "/api/v1/mail/inbound/999999/reprocess", nil)
+		c.do(admin, 200, "GET", "/api/v1/mail/outbox?state=failed", nil)
+		c.do(agent, 200, "GET", fmt.Sprintf("/api/v1/mail/outbox?ticket=%d", n), nil)
+		c.do(agent, 404, "GET", "/api/v1/mail/outbox?ticket=999999", nil)
+		c.do(admin, 404, "POST", "/api/v1/mail/outbox/999999/retry", nil)
+
+		// Business calendars and service levels.
+		week := [][]string{{}, {"09:00-12:00", "13:30-18:00"}, {"09:00-18:00"}, {"09:00-18:00"}, {"09:00-18:00"}, {"09:00-18:00"}, {}}
+		cal := c.do(admin, 201, "POST", "/api/v1/calendars", map[string]any{"name": "售后热线", "time_zone": "Asia/Shanghai", "week": week,
+			"days": []map[string]any{{"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}, {"date": "2026-10-10", "kind": "workday", "name": "国庆节调休上班"}}})
+		calu := fmt.Sprintf("/api/v1/calendars/%d", cal.num("id"))
+		c.do(admin, 200, "GET", "/api/v1/calendars", nil)
+		c.do(agent, 403, "GET", "/api/v1/calendars", nil)
+		c.do(admin, 200, "GET", calu, nil)
+		c.do(admin, 200, "PUT", calu, map[string]any{"name": "售后热线", "week": week, "workday_hours": []string{"09:00-17:00"}, "version": cal.num("version")})
+		c.do(admin, 400, "POST", "/api/v1/calendars", map[string]any{"name": "", "week": week})
+		c.do(admin, 200, "POST", calu+"/import?kind=holiday", []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:元旦\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+		c.do(admin, 400, "POST", calu+"/import", []byte("BEGIN:VEVENT\r\n"))
+		pol := c.do(admin, 201, "POST", "/api/v1/sla-policies", map[string]any{"name": "VIP 投诉", "conditions": map[string]any{"tiers": []string{"vip"}, "types": []string{"complaint"}},
+			"calendar_id": cal.num("id"), "first_response_minutes": 30, "resolution_minutes": 450, "warn_percent": 80})
+		polu := fmt.Sprintf("/api/v1/sla-policies/%d", pol.num("id"))
+		c.do(admin, 200, "GET", "/api/v1/sla-policies", nil)
+		c.do(agent, 403, "GET", "/api/v1/sla-policies", nil)
+		c.do(admin, 200, "GET", polu, nil)
+		c.do(admin, 200, "PUT", polu, map[string]any{"name": "VIP 投诉", "conditions": map[string]any{"tiers": []string{"vip"}}, "calendar_id": cal.num("id"),
+			"first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": 450, "pause_on_department": true, "version": pol.num("version")})
+		c.do(admin, 400, "POST", "/api/v1/sla-policies", map[string]any{"name": "空", "calendar_id": cal.num("id")})
+		c.do(admin, 409, "DELETE", calu, nil)
+		timed := c.do(admin, 201, "POST", "/api/v1/tickets", map[string]any{"subject": "投诉：维修太慢", "type": "complaint",
+			"customer": map[string]any{"id": cust}, "message": map[string]any{"body": "师傅一直没来"}}).num("number")
+		if st := c.do(agent, 200, "GET", fmt.Sprintf("/api/v1/tickets/%d/sla", timed), nil).body["sla"]; st == nil {
+			t.Error("a VIP complaint has no SLA clock")
+		}
+		c.do(agent, 200, "GET", fmt.Sprintf("/api/v1/tickets/%d/sla", split), nil)
+		c.do(agent, 404, "GET", "/api/v1/tickets/999999/sla", nil)
+		c.do(admin, 409, "DELETE", polu, nil)
+		spare := c.do(admin, 201, "POST", "/api/v1/sla-policies", map[string]any{"name": "备用", "calendar_id": 2, "resolution_minutes": 60, "active": false})
+		c.do(admin, 204, "DELETE", fmt.Sprintf("/api/v1/sla-policies/%d", spare.num("id")), nil)
+		spareCal := c.do(admin, 201, "POST", "/api/v1/calendars", map[string]any{"name": "临时", "week": week})
+		c.do(admin, 204, "DELETE", fmt.Sprintf("/api/v1/calendars/%d", spareCal.num("id")), nil)
+
+		// Routing: the agent goes online in a round-robin team and gets its next ticket.
+		rt := fmt.Sprintf("/api/v1/teams/%d/routing", presale)
+		c.do(agent, 200, "GET", rt, nil)
+		c.do(agent, 403, "PATCH", rt, map[string]any{"method": "round_robin"})
+		c.do(admin, 200, "PATCH", rt, map[string]any{"method": "round_robin", "tier_teams": map[string]any{"key": vip}, "follow_owner": true})
+		c.do(admin, 400, "PATCH", rt, map[string]any{"method": "lottery"})
+		c.do(admin, 404, "GET", "/api/v1/teams/999999/routing", nil)
+		ar := fmt.Sprintf("/api/v1/users/%d/routing", agentID)
+		c.do(agent, 200, "PATCH", ar, map[string]any{"availability": "online"})
+		c.do(agent, 403, "PATCH", ar, map[string]any{"max_open": 50})
+		c.do(admin, 200, "PATCH", ar, map[string]any{"max_open": 20, "skills": []string{"lang:en", "type:presale"}})
+		c.do(admin, 400, "PATCH", ar, map[string]any{"availability": "busy"})
+		c.do(agent, 200, "GET", ar, nil)
+		routed := c.do(admin, 201, "POST", "/api/v1/tickets", map[string]any{"subject": "想了解新款空调", "type": "presale", "team_id": presale,
+			"customer": map[string]any{"email": "new.buyer@example.com"}, "message": map[string]any{"body": "有货吗"}})
+		if a, _ := routed.body["assignee"].(map[string]any); a == nil || int64(a["id"].(float64)) != agentID {
+			t.Errorf("routed ticket's assignee = %v, want the online agent %d", routed.body["assignee"], agentID)
+		}
+
+		// Automation: tag presale tickets on arrival; the log shows it.
+		ruleIn := map[string]any{"name": "售前打标", "event": "created", "conditions": map[string]any{"types": []string{"presale"}},
+			"actions": []map[string]any{{"type": "add_tags", "tags": []string{"售前"}}, {"type": "note", "body": "已自动打标"}}}
+		rule := c.do(admin, 201, "POST", "/api/v1/automation/rules", ruleIn)
+		ru := fmt.Sprintf("/api/v1/automation/rules/%d", rule.num("id"))
+		c.do(admin, 200, "GET", "/api/v1/automation/rules", nil)
+		c.do(agent, 403, "GET", "/api/v1/automation/rules", nil)
+		c.do(admin, 200, "GET", ru, nil)
+		ruleIn["version"] = rule.num("version")
+		c.do(admin, 200, "PUT", ru, ruleIn)
+		c.do(admin, 400, "POST", "/api/v1/automation/rules", map[string]any{"name": "坏", "event": "sometimes", "actions": []map[string]any{{"type": "note", "body": "x"}}})
+		c.do(admin, 200, "POST", "/api/v1/automation/dry-run", ruleIn)
+		tagged := c.do(admin, 201, "POST", "/api/v1/tickets", map[string]any{"subject": "批量采购报价", "type": "presale",
+			"customer": map[string]any{"email": "buyer2@example.com"}, "message": map[string]any{"body": "要 50 台"}}).num("number")
+		runs := c.do(admin, 200, "GET", fmt.Sprintf("/api/v1/tickets/%d/automation-runs", tagged), nil)
+		if items, _ := runs.body["items"].([]any); len(items) != 1 {
+			t.Errorf("automation log has %d runs, want 1", len(items))
+		}
+		c.do(admin, 404, "GET", "/api/v1/tickets/999999/automation-runs", nil)
+		c.do(admin, 204, "DELETE", ru, nil)
+		c.do(admin, 404, "GET", ru, nil)
 
 		var missed []string
 		for _, o := range c.s.operations() {

@@ -12,9 +12,14 @@ import (
 
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/automation"
+	"github.com/kefuhq/kefu/internal/calendar"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/i18n"
+	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/routing"
+	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 	"github.com/kefuhq/kefu/internal/ticket"
@@ -29,6 +34,11 @@ type Options struct {
 	Tickets      *ticket.Service
 	Tags         *tag.Service
 	CustomFields *customfield.Service
+	Mail         *mail.Service
+	Calendars    *calendar.Store
+	SLA          *sla.Service
+	Routing      *routing.Service
+	Automation   *automation.Service
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time
@@ -111,6 +121,37 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/custom-fields", a.listCustomFields},
 		{"POST", "/api/v1/custom-fields", a.createCustomField},
 		{"PATCH", "/api/v1/custom-fields/{id}", a.updateCustomField},
+		{"GET", "/api/v1/mailboxes", a.listMailboxes},
+		{"POST", "/api/v1/mailboxes", a.createMailbox},
+		{"GET", "/api/v1/mailboxes/{id}", a.getMailbox},
+		{"PATCH", "/api/v1/mailboxes/{id}", a.updateMailbox},
+		{"GET", "/api/v1/mail/inbound", a.listInboundMail},
+		{"POST", "/api/v1/mail/inbound/{id}/reprocess", a.reprocessMail},
+		{"GET", "/api/v1/mail/outbox", a.listOutbox},
+		{"POST", "/api/v1/mail/outbox/{id}/retry", a.retryOutbox},
+		{"GET", "/api/v1/calendars", a.listCalendars},
+		{"POST", "/api/v1/calendars", a.createCalendar},
+		{"GET", "/api/v1/calendars/{id}", a.getCalendar},
+		{"PUT", "/api/v1/calendars/{id}", a.updateCalendar},
+		{"DELETE", "/api/v1/calendars/{id}", a.deleteCalendar},
+		{"POST", "/api/v1/calendars/{id}/import", a.importCalendar},
+		{"GET", "/api/v1/sla-policies", a.listSLAPolicies},
+		{"POST", "/api/v1/sla-policies", a.createSLAPolicy},
+		{"GET", "/api/v1/sla-policies/{id}", a.getSLAPolicy},
+		{"PUT", "/api/v1/sla-policies/{id}", a.updateSLAPolicy},
+		{"DELETE", "/api/v1/sla-policies/{id}", a.deleteSLAPolicy},
+		{"GET", "/api/v1/tickets/{number}/sla", a.ticketSLA},
+		{"GET", "/api/v1/teams/{id}/routing", a.getTeamRouting},
+		{"PATCH", "/api/v1/teams/{id}/routing", a.updateTeamRouting},
+		{"GET", "/api/v1/users/{id}/routing", a.getAgentRouting},
+		{"PATCH", "/api/v1/users/{id}/routing", a.updateAgentRouting},
+		{"GET", "/api/v1/automation/rules", a.listAutomationRules},
+		{"POST", "/api/v1/automation/rules", a.createAutomationRule},
+		{"GET", "/api/v1/automation/rules/{id}", a.getAutomationRule},
+		{"PUT", "/api/v1/automation/rules/{id}", a.updateAutomationRule},
+		{"DELETE", "/api/v1/automation/rules/{id}", a.deleteAutomationRule},
+		{"POST", "/api/v1/automation/dry-run", a.dryRunAutomationRule},
+		{"GET", "/api/v1/tickets/{number}/automation-runs", a.ticketAutomationRuns},
 	}
 }
 

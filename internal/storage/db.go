@@ -39,6 +39,7 @@ type DB struct {
 	write   *sql.DB
 	writer  writer
 	closers []func() error
+	obs     observerSlot // see observe.go
 }
 
 type writer interface {
@@ -78,7 +79,7 @@ func IsPostgresURL(dsn string) bool {
 func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Read is the pool for queries outside a command.
-func (db *DB) Read() Querier { return db.read }
+func (db *DB) Read() Querier { return db.obs.reader(db.read) }
 
 // SQL exposes the read pool for tools that need database/sql itself (benchmarks, backups).
 func (db *DB) SQL() *sql.DB { return db.read }
@@ -90,7 +91,7 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.writer.write(ctx, fn)
+	return db.obs.write(func() error { return db.writer.write(ctx, fn) })
 }
 
 // Close stops the writer and closes every connection.

@@ -164,6 +164,18 @@ func TestListMatchesFilterEverywhere(t *testing.T) {
 						if fmt.Sprint(got) != fmt.Sprint(want) {
 							t.Errorf("%s, %s, sort %s %s:\n got %v\nwant %v", ac.name, fc.name, sort, order, got, want)
 						}
+						if sort != "updated" || order != "desc" {
+							continue
+						}
+						for _, max := range []int{1, 4, 100} {
+							n, more, err := svc.CountUpTo(ctx, ac.a, fc.f, max)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if wn, wmore := min(len(want), max), len(want) > max; n != wn || more != wmore {
+								t.Errorf("%s, %s: CountUpTo(%d) = %d, %v; want %d, %v", ac.name, fc.name, max, n, more, wn, wmore)
+							}
+						}
 					}
 				}
 			}

@@ -61,8 +61,14 @@ func (s *Service) Merge(ctx context.Context, a auth.Actor, number, into int64) (
 			event.Change{Action: "merged", Field: "status", Old: event.Str(src.Status), New: event.Str(StatusClosed), Detail: map[string]any{"into": into, "messages": src.MessageCount}}); err != nil {
 			return err
 		}
-		return event.Append(tx, a, event.Ticket, dst.ID, now,
-			event.Change{Action: "merged_from", Detail: map[string]any{"from": number, "messages": src.MessageCount}})
+		if err := event.Append(tx, a, event.Ticket, dst.ID, now,
+			event.Change{Action: "merged_from", Detail: map[string]any{"from": number, "messages": src.MessageCount}}); err != nil {
+			return err
+		}
+		if err := s.changed(tx, ChangeMerged, src.ID, src, nil, a, now); err != nil {
+			return err
+		}
+		return s.changed(tx, ChangeUpdated, dst.ID, dst, nil, a, now)
 	})
 	if err != nil {
 		return nil, err
@@ -175,8 +181,11 @@ func (s *Service) Split(ctx context.Context, a auth.Actor, number int64, in Spli
 			event.Change{Action: "created", Field: "status", New: event.Str(StatusOpen), Detail: map[string]any{"number": newNumber, "split_from": number, "message_id": in.MessageID}}); err != nil {
 			return err
 		}
-		return event.Append(tx, a, event.Ticket, t.ID, now,
-			event.Change{Action: "split", Detail: map[string]any{"into": newNumber, "message_id": in.MessageID}})
+		if err := event.Append(tx, a, event.Ticket, t.ID, now,
+			event.Change{Action: "split", Detail: map[string]any{"into": newNumber, "message_id": in.MessageID}}); err != nil {
+			return err
+		}
+		return s.changed(tx, ChangeCreated, newID, nil, nil, a, now)
 	})
 	if err != nil {
 		return nil, err

@@ -199,8 +199,11 @@ func (s *Service) AddMessage(ctx context.Context, a auth.Actor, number int64, in
 		if m.status != "" && !canWork(a, t) {
 			return apperr.Forbidden("")
 		}
-		id, err = s.addMessageTx(tx, a, t, m, s.now())
-		return err
+		now := s.now()
+		if id, err = s.addMessageTx(tx, a, t, m, now); err != nil {
+			return err
+		}
+		return s.changed(tx, ChangeMessage, t.ID, t, &MessageInfo{ID: id, Kind: m.kind, AuthorKind: m.author}, a, now)
 	})
 	if m.dedupKey != "" && storage.IsUniqueViolation(err) {
 		return s.messageByDedup(ctx, a, number, m.dedupKey)

@@ -60,6 +60,7 @@ type Service struct {
 	blobs     blob.Store
 	limits    Limits
 	now       func() time.Time
+	hooks     []Hook
 }
 
 // NewService makes the ticket service.
@@ -286,7 +287,7 @@ func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []
 	if _, err := s.addMessageTx(tx, a, t, msg, now); err != nil {
 		return 0, err
 	}
-	return number, nil
+	return number, s.changed(tx, ChangeCreated, id, nil, nil, a, now)
 }
 
 func nextNumber(tx *storage.Tx) (int64, error) {

@@ -71,7 +71,10 @@ func (s *Service) Transfer(ctx context.Context, a auth.Actor, number int64, in T
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.Conflict("stale_version", nil)
 		}
-		return event.Append(tx, a, event.Ticket, t.ID, now, changes...)
+		if err := event.Append(tx, a, event.Ticket, t.ID, now, changes...); err != nil {
+			return err
+		}
+		return s.changed(tx, ChangeTransferred, t.ID, t, nil, a, now)
 	})
 	if err != nil {
 		return nil, err

@@ -113,6 +113,7 @@ func mayPatch(a auth.Actor, t *Ticket, p Patch) error {
 func (s *Service) applyPatch(tx *storage.Tx, a auth.Actor, t *Ticket, p Patch, tags []string) error {
 	ctx := tx.Context()
 	now := s.now()
+	before := *t
 	var sets []string
 	var args []any
 	set := func(col string, v any) {
@@ -234,7 +235,10 @@ func (s *Service) applyPatch(tx *storage.Tx, a auth.Actor, t *Ticket, p Patch, t
 			return err
 		}
 	}
-	return event.Append(tx, a, event.Ticket, t.ID, now, changes...)
+	if err := event.Append(tx, a, event.Ticket, t.ID, now, changes...); err != nil {
+		return err
+	}
+	return s.changed(tx, ChangeUpdated, t.ID, &before, nil, a, now)
 }
 
 func optional(id int64) *int64 {

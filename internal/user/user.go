@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -340,7 +341,7 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string) (*U
 	var active bool
 	err := s.db.Read().QueryRowContext(ctx, `SELECT id, password_hash, active FROM users WHERE email = $1`, normalizeEmail(email)).Scan(&id, &hash, &active)
 	if errors.Is(err, sql.ErrNoRows) {
-		auth.CheckPassword(dummyHash, password) // spend the same time as for a real user
+		auth.CheckPassword(dummyHash(), password) // spend the same time as for a real user
 		return nil, apperr.ErrUnauthorized
 	}
 	if err != nil {
@@ -352,4 +353,6 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string) (*U
 	return s.Get(ctx, id)
 }
 
-var dummyHash = auth.HashPassword("kefu-timing-equaliser")
+// dummyHash is made on first use, not at start: argon2id takes seconds on a busy machine,
+// and every process (each CLI command, each crash-test child) would pay it.
+var dummyHash = sync.OnceValue(func() string { return auth.HashPassword("kefu-timing-equaliser") })

@@ -1,0 +1,60 @@
+package realtime
+
+import (
+	"testing"
+)
+
+func TestLocal(t *testing.T) {
+	l := NewLocal()
+	a, endA := l.Subscribe("ticket:1")
+	b, endB := l.Subscribe("ticket:1")
+	other, endOther := l.Subscribe("ticket:2")
+	defer endOther()
+
+	l.Publish(Event{Topic: "ticket:1", Kind: "message"})
+	for name, ch := range map[string]<-chan Event{"a": a, "b": b} {
+		select {
+		case e := <-ch:
+			if e.Kind != "message" {
+				t.Errorf("%s got %+v", name, e)
+			}
+		default:
+			t.Errorf("%s got nothing", name)
+		}
+	}
+	select {
+	case e := <-other:
+		t.Fatalf("another topic's subscriber got %+v", e)
+	default:
+	}
+
+	// A subscriber that does not read misses events but never blocks the publisher.
+	for range buffer * 3 {
+		l.Publish(Event{Topic: "ticket:1"})
+	}
+	if got := len(a); got != buffer {
+		t.Fatalf("buffered %d, want %d", got, buffer)
+	}
+
+	endA()
+	endA() // twice is harmless
+	if l.Subscribers("ticket:1") != 1 {
+		t.Fatalf("subscribers after one ended: %d", l.Subscribers("ticket:1"))
+	}
+	endB()
+	if l.Subscribers("ticket:1") != 0 {
+		t.Fatal("topic kept after its last subscriber left")
+	}
+
+	// Close ends open subscriptions and refuses new ones.
+	c, _ := l.Subscribe("ticket:3")
+	l.Close()
+	if _, ok := <-c; ok {
+		t.Fatal("channel open after Close")
+	}
+	d, end := l.Subscribe("ticket:3")
+	end()
+	if _, ok := <-d; ok {
+		t.Fatal("subscription after Close is open")
+	}
+}
