@@ -44,9 +44,9 @@ func searchCases() []searchCase {
 	}
 }
 
-// bareSearch runs the SQL a ticket search runs for its first page: the count over a window
-// of 2,001 matches and the first window of 100 matches newest first (2,000 scored for
-// relevance), folded into at most 25 tickets.
+// bareSearch runs the SQL a ticket search runs for its first page: one window of the 2,001
+// newest matches for the count and the page (and a scored window of 2,000 for relevance),
+// folded into at most 25 tickets.
 func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor, sc searchCase) ([]int64, error) {
 	q, err := search.Parse(sc.q)
 	if err != nil {
@@ -89,58 +89,39 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 		}
 		return "SELECT " + cols + " FROM (" + w + ") x JOIN messages m ON m.id = x.id" + join + " ORDER BY x.id DESC", args
 	}
-	if !sc.relevance {
-		var msgs, tickets int
-		cq, cargs := window(0, 2001, false)
-		if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT CASE WHEN w.ok = 1 THEN w.ticket_id END) FROM ("+cq+") w", cargs...).
-			Scan(&msgs, &tickets); err != nil {
-			return nil, err
-		}
-	}
-	// ticket.newest: windows of 100, then 500 matches, until 25 tickets or 5,000 matches
-	// read; relevance reads one scored window of 2,000.
-	seen := map[int64]bool{}
-	var out []int64
-	below, scanned, limit := int64(0), 0, 100
-	if sc.relevance {
-		limit = 2000
-	}
-	for len(out) < 25 && scanned < 5000 {
-		pq, pargs := window(below, limit, sc.relevance)
-		rows, err := db.QueryContext(ctx, pq, pargs...)
+	// Search's first page: one window of 2,001 matches serves the count and the page; relevance
+	// then reads one scored window of 2,000.
+	read := func(limit int, scored bool) ([]int64, error) {
+		q, qargs := window(0, limit, scored)
+		rows, err := db.QueryContext(ctx, q, qargs...)
 		if err != nil {
 			return nil, err
 		}
-		n := 0
+		defer rows.Close()
+		seen := map[int64]bool{}
+		var out []int64
 		for rows.Next() {
 			var tid, key, ok int64
 			dst := []any{&tid, &key, &ok}
 			var score float64
-			if sc.relevance {
+			if scored {
 				dst = append(dst, &score)
 			}
 			if err := rows.Scan(dst...); err != nil {
-				rows.Close()
 				return nil, err
 			}
-			n++
-			below = key
 			if ok == 1 && !seen[tid] && len(out) < 25 {
 				seen[tid] = true
 				out = append(out, tid)
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		scanned += n
-		if n < limit || sc.relevance {
-			break
-		}
-		limit = 500
+		return out, rows.Err()
 	}
-	return out, nil
+	out, err := read(2001, false)
+	if err != nil || !sc.relevance {
+		return out, err
+	}
+	return read(2000, true)
 }
 
 func scanIDs(rows *sql.Rows, limit int) ([]int64, error) {

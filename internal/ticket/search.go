@@ -25,9 +25,9 @@ const (
 	CountLimit  = 1000
 	countWindow = 2000
 	RankWindow  = 2000
-	scanLimit   = 5000
-	pageWindow  = 500 // matches one read of a page takes from the index
-	seenLimit   = 500 // tickets a cursor remembers, so later pages do not repeat them
+	scanLimit   = 2000
+	pageWindow  = 2000 // most matches one read of a page takes from the index (windows grow 4× from 100)
+	seenLimit   = 500  // tickets a cursor remembers, so later pages do not repeat them
 )
 
 // Hit is a ticket found by a search, with the newest message that matched.
@@ -76,16 +76,20 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, query string, rank s
 		return nil, err
 	}
 	page := &SearchPage{Items: []Hit{}}
+	// The first page reads one window of the newest matches for the count and starts the page
+	// from the same rows: on a phrase, every read of the index evaluates it again.
+	var first []rawHit
 	if cur.Offset == 0 && cur.Key == 0 {
-		if page.Total, page.TotalMore, err = s.countMatches(ctx, a, q, f); err != nil {
+		if first, err = s.readMatches(ctx, a, q, f, 0, countWindow+1); err != nil {
 			return nil, err
 		}
+		page.Total, page.TotalMore = countOf(first)
 	}
 	var hits []rawHit
 	if rank == "relevance" {
 		hits, page.Next, err = s.ranked(ctx, a, q, f, cur)
 	} else {
-		hits, page.Next, err = s.newest(ctx, a, q, f, cur)
+		hits, page.Next, err = s.newest(ctx, a, q, f, cur, first)
 	}
 	if err != nil {
 		return nil, err
@@ -127,6 +131,7 @@ func snippetHasNoMark(text string, q search.Query) bool {
 type rawHit struct {
 	ticketID, messageID int64
 	score               float64
+	ok                  bool // the actor may open the ticket and the filter keeps it
 }
 
 type searchCursor struct {
@@ -208,7 +213,43 @@ func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64
 	return b
 }
 
-func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Filter, cur searchCursor) ([]rawHit, string, error) {
+// readMatches reads one window of matchQuery's rows (score aside).
+func (s *Service) readMatches(ctx context.Context, a auth.Actor, q search.Query, f Filter, below int64, limit int) ([]rawHit, error) {
+	mq := s.matchQuery(a, q, f, below, limit, false)
+	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	out := make([]rawHit, 0, min(limit, 256))
+	for rows.Next() {
+		var h rawHit
+		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// countOf counts the tickets the actor may open in a first window of up to countWindow+1
+// matches, up to CountLimit; more says the true number may be larger.
+func countOf(window []rawHit) (int, bool) {
+	tickets := map[int64]bool{}
+	for _, h := range window {
+		if h.ok {
+			tickets[h.ticketID] = true
+		}
+	}
+	if len(tickets) > CountLimit {
+		return CountLimit, true
+	}
+	return len(tickets), len(window) > countWindow
+}
+
+// newest fills a page with the newest matching tickets, starting from the first window when
+// the caller read it already, then reading windows that grow 4× from 100 matches.
+func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Filter, cur searchCursor, first []rawHit) ([]rawHit, string, error) {
 	seen := make(map[int64]bool, len(cur.Seen))
 	for _, id := range cur.Seen {
 		seen[id] = true
@@ -218,22 +259,20 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 	batch := max(4*f.Limit, 100) // most pages fill from the first read
 	exhausted := false
 	for len(hits) < f.Limit && scanned < scanLimit {
-		mq := s.matchQuery(a, q, f, below, batch, false)
-		rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
-		if err != nil {
-			return nil, "", fmt.Errorf("search: %w", err)
-		}
-		n := 0
-		for rows.Next() {
-			var h rawHit
-			var ok int
-			if err := rows.Scan(&h.ticketID, &h.messageID, &ok); err != nil {
-				rows.Close()
+		window := first
+		if first != nil {
+			batch, first = countWindow+1, nil
+		} else {
+			var err error
+			if window, err = s.readMatches(ctx, a, q, f, below, batch); err != nil {
 				return nil, "", err
 			}
+		}
+		n := 0
+		for _, h := range window {
 			n++
 			below = h.messageID
-			if ok == 0 || seen[h.ticketID] {
+			if !h.ok || seen[h.ticketID] {
 				continue
 			}
 			seen[h.ticketID] = true
@@ -243,16 +282,12 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 				break
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, "", err
-		}
 		scanned += n
-		if n < batch && len(hits) < f.Limit {
+		if len(window) < batch && len(hits) < f.Limit {
 			exhausted = true
 			break
 		}
-		batch = pageWindow
+		batch = min(4*batch, pageWindow, scanLimit-scanned)
 	}
 	next := ""
 	if !exhausted && len(cur.Seen) < seenLimit {
@@ -273,11 +308,10 @@ func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Fi
 	best := map[int64]rawHit{}
 	for rows.Next() {
 		var h rawHit
-		var ok int
-		if err := rows.Scan(&h.ticketID, &h.messageID, &ok, &h.score); err != nil {
+		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok, &h.score); err != nil {
 			return nil, "", err
 		}
-		if ok == 0 {
+		if !h.ok {
 			continue
 		}
 		if b, ok := best[h.ticketID]; !ok || h.score > b.score {
@@ -306,22 +340,6 @@ func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Fi
 		next = searchCursor{Offset: end}.encode()
 	}
 	return all[cur.Offset:end], next, nil
-}
-
-// countMatches counts the matching tickets the actor may open among the newest countWindow
-// matching messages, up to CountLimit; more says the true number may be larger.
-func (s *Service) countMatches(ctx context.Context, a auth.Actor, q search.Query, f Filter) (int, bool, error) {
-	mq := s.matchQuery(a, q, f, 0, countWindow+1, false)
-	var messages, tickets int
-	err := s.db.Read().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT CASE WHEN w.ok = 1 THEN w.ticket_id END) FROM ("+mq.sql+") w", mq.args...).
-		Scan(&messages, &tickets)
-	if err != nil {
-		return 0, false, fmt.Errorf("count matches: %w", err)
-	}
-	if tickets > CountLimit {
-		return CountLimit, true, nil
-	}
-	return tickets, messages > countWindow, nil
 }
 
 func (s *Service) bodies(ctx context.Context, hits []rawHit) (map[int64]string, error) {
