@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/blob"
 	"github.com/kefuhq/kefu/internal/calendar"
@@ -132,6 +134,10 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 		DB: db, Users: a.Users, Customers: a.Customers, Tickets: a.Tickets, Tags: a.Tags, CustomFields: a.CustomFields,
 		Logger: logger, Version: Version, Now: now,
 	})
+	a.Metrics.Register(metrics.NewQueueCollector(db, now), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: metrics.Namespace, Subsystem: "web", Name: "live_streams",
+		Help: "Live-update streams (Server-Sent Events) this node holds open.",
+	}, func() float64 { return float64(a.Web.LiveStreams()) }))
 	return a
 }
 

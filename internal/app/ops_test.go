@@ -129,7 +129,9 @@ func TestMetricsSeriesExistAndMove(t *testing.T) {
 			t.Errorf("database reads observed: %v, want at least 3", r)
 		}
 		for _, name := range []string{`go_goroutines`, `go_memstats_heap_alloc_bytes`, `kefu_http_requests_in_flight`,
-			`kefu_build_info{version="dev"}`, `kefu_tickets_open{status="pending_department"}`} {
+			`kefu_build_info{version="dev"}`, `kefu_tickets_open{status="pending_department"}`,
+			`kefu_jobs_waiting`, `kefu_jobs_lag_seconds`, `kefu_mail_waiting`, `kefu_mail_ingest_lag_seconds`,
+			`kefu_mail_outbox_waiting`, `kefu_mail_outbox_lag_seconds`, `kefu_web_live_streams`} {
 			if _, ok := after[name]; !ok {
 				t.Errorf("series %s is missing", name)
 			}

@@ -64,7 +64,17 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 // was awaited and what the page showed.
 func waitFor(cond string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		err := chromedp.Poll(cond, nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)).Do(ctx)
+		deadline := time.Now().Add(30 * time.Second)
+		var err error
+		for {
+			err = chromedp.Poll(cond, nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))).Do(ctx)
+			// A navigation that lands while the condition is being evaluated destroys the
+			// page's JavaScript context under the poll: wait for the new page instead.
+			if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if err == nil {
 			return nil
 		}
@@ -131,6 +141,10 @@ func workFlow(t *testing.T, n *node, ctx context.Context, shots, prefix string) 
 		waitFor(`document.querySelectorAll(".ticket-row.selected").length === 1`),
 		chromedp.KeyEvent("/"),
 		waitFor(`document.activeElement && document.activeElement.id === "f-q"`),
+		// CDP's "/" also lands as a character in the box it focused; leaving the box would then
+		// fire its change event and swap the list under the click below. Empty it and leave it
+		// unchanged, as a real keyboard would have.
+		chromedp.Evaluate(`(function(){var q=document.getElementById("f-q");q.value="";q.blur();return true})()`, nil),
 		chromedp.Click(`#list a[href="/tickets/`+number+`"]`),
 		chromedp.WaitVisible("#composer"),
 		textHas("#ticket-subject", "耳机左声道没有声音"),

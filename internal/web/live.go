@@ -46,6 +46,8 @@ func (u *UI) live(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	// this subscription shows as a version newer than the page's (?v=), so none slips by.
 	events, end := u.Realtime.Subscribe(ticketTopic(n))
 	defer end()
+	u.streams.Add(1)
+	defer u.streams.Add(-1)
 	t, err := u.Tickets.Get(r.Context(), c.Actor, n)
 	if err != nil {
 		return err

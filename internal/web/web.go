@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/kefuhq/kefu/internal/customer"
@@ -47,7 +48,11 @@ type UI struct {
 	Phrases  *phrase.Service
 	pages    *pages
 	mux      *http.ServeMux
+	streams  atomic.Int64 // live-update streams open now (LiveStreams)
 }
+
+// LiveStreams is how many live-update streams this node holds open, for the metrics.
+func (u *UI) LiveStreams() int64 { return u.streams.Load() }
 
 // New builds the UI and its routes.
 func New(o Options) *UI {
