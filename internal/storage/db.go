@@ -115,6 +115,38 @@ type Tx struct {
 // Context is the context of the command the transaction serves.
 func (tx *Tx) Context() context.Context { return tx.ctx }
 
+// On SQLite the commands of a batch share one transaction, and SQLite rolls back the whole
+// transaction when a write is interrupted, which is what the driver does to a statement
+// whose context ends: one caller hanging up would undo every other command of its batch.
+// So statements run without their caller's cancellation (a command that wants to stop
+// checks its context between statements); on PostgreSQL a command has its own transaction.
+func (tx *Tx) stmtContext(ctx context.Context) context.Context {
+	if tx.dialect == SQLite {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// ExecContext runs a statement in the transaction (see stmtContext).
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(tx.stmtContext(ctx), query, args...)
+}
+
+// QueryContext runs a query in the transaction (see stmtContext).
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(tx.stmtContext(ctx), query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction (see stmtContext).
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(tx.stmtContext(ctx), query, args...)
+}
+
+// PrepareContext prepares a statement for the transaction (see stmtContext).
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.Tx.PrepareContext(tx.stmtContext(ctx), query)
+}
+
 // Dialect tells which engine the transaction runs on.
 func (tx *Tx) Dialect() Dialect { return tx.dialect }
 

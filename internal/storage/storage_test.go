@@ -102,3 +102,25 @@ func TestUniqueViolationIsRecognised(t *testing.T) {
 		}
 	})
 }
+
+// On SQLite a batch's commands share one transaction, and an interrupted write rolls all of
+// it back; the driver interrupts a statement whose context ends. A caller that hangs up
+// mid-command must therefore not reach its statements: they run to the end of the command,
+// which commits or fails alone. (Found when a mail worker's timeout undid a demo ticket
+// loaded in the same batch.)
+func TestCallerCancellationDoesNotReachSQLiteStatements(t *testing.T) {
+	db := testutil.NewDB(t, storage.SQLite)
+	err := db.Write(context.Background(), func(tx *storage.Tx) error {
+		ctx, cancel := context.WithCancel(tx.Context())
+		cancel()
+		_, err := tx.ExecContext(ctx, `INSERT INTO tags (name, created_at) VALUES ('已取消', 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a statement of a running command was cut off by its caller: %v", err)
+	}
+	var n int
+	if err := db.Read().QueryRowContext(context.Background(), `SELECT count(*) FROM tags WHERE name = '已取消'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("row committed %d times (%v), want once", n, err)
+	}
+}
