@@ -14,6 +14,7 @@ import (
 // commit fails the whole batch. Nobody is told "done" before the commit returned.
 type batcher struct {
 	db       *sql.DB
+	stmts    *stmtCache
 	maxBatch int
 	reqs     chan *writeReq
 	quit     chan struct{}
@@ -32,7 +33,7 @@ type writeReq struct {
 var errClosed = errors.New("storage: database is closed")
 
 func newBatcher(db *sql.DB, maxBatch int) *batcher {
-	b := &batcher{db: db, maxBatch: maxBatch, reqs: make(chan *writeReq), quit: make(chan struct{})}
+	b := &batcher{db: db, stmts: newStmtCache(db), maxBatch: maxBatch, reqs: make(chan *writeReq), quit: make(chan struct{})}
 	b.wg.Add(1)
 	go b.loop()
 	return b
@@ -62,6 +63,7 @@ func (b *batcher) submit(ctx context.Context, r *writeReq) error {
 func (b *batcher) close() {
 	b.once.Do(func() { close(b.quit) })
 	b.wg.Wait()
+	b.stmts.close()
 }
 
 func (b *batcher) loop() {
@@ -95,6 +97,9 @@ func (b *batcher) loop() {
 		b.run(batch)
 		if held != nil {
 			held.done <- b.runExclusive(held)
+		}
+		if b.stmts.pending() {
+			b.stmts.prepareSeen() // the connection is idle now
 		}
 	}
 }
@@ -131,7 +136,7 @@ func (b *batcher) run(batch []*writeReq) {
 	single := len(batch) == 1
 	ok := 0
 	for i, r := range batch {
-		r.tx = &Tx{Tx: sqlTx, ctx: r.ctx, dialect: SQLite}
+		r.tx = &Tx{Tx: sqlTx, ctx: r.ctx, dialect: SQLite, stmts: b.stmts}
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue

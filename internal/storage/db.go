@@ -110,6 +110,7 @@ type Tx struct {
 	ctx     context.Context
 	dialect Dialect
 	after   []func()
+	stmts   *stmtCache // SQLite's writer: statements kept prepared (nil on PostgreSQL)
 }
 
 // Context is the context of the command the transaction serves.
@@ -127,9 +128,26 @@ func (tx *Tx) stmtContext(ctx context.Context) context.Context {
 	return ctx
 }
 
+// prepared is the writer's prepared statement for query, bound to this transaction, or nil.
+// Only single-row statements use it: SQLite reuses one compiled program per statement, so a
+// multi-row query left open while the same SQL ran again would be reset under its reader.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	if p := tx.stmts.get(query); p != nil {
+		return tx.Tx.StmtContext(ctx, p)
+	}
+	return nil
+}
+
 // ExecContext runs a statement in the transaction (see stmtContext).
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(tx.stmtContext(ctx), query, args...)
+	ctx = tx.stmtContext(ctx)
+	if s := tx.prepared(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the transaction (see stmtContext).
@@ -139,7 +157,11 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a one-row query in the transaction (see stmtContext).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(tx.stmtContext(ctx), query, args...)
+	ctx = tx.stmtContext(ctx)
+	if s := tx.prepared(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // PrepareContext prepares a statement for the transaction (see stmtContext).
