@@ -17,6 +17,7 @@ import (
 	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/blob"
 	"github.com/kefuhq/kefu/internal/calendar"
+	"github.com/kefuhq/kefu/internal/chat"
 	"github.com/kefuhq/kefu/internal/config"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
@@ -24,13 +25,20 @@ import (
 	"github.com/kefuhq/kefu/internal/job"
 	"github.com/kefuhq/kefu/internal/mail"
 	"github.com/kefuhq/kefu/internal/metrics"
+	"github.com/kefuhq/kefu/internal/notify"
+	"github.com/kefuhq/kefu/internal/portal"
+	"github.com/kefuhq/kefu/internal/portal/account"
+	"github.com/kefuhq/kefu/internal/rating"
+	"github.com/kefuhq/kefu/internal/realtime"
 	"github.com/kefuhq/kefu/internal/routing"
+	"github.com/kefuhq/kefu/internal/search"
 	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 	"github.com/kefuhq/kefu/internal/ticket"
 	"github.com/kefuhq/kefu/internal/user"
 	"github.com/kefuhq/kefu/internal/web"
+	"github.com/kefuhq/kefu/internal/widget"
 )
 
 // Version is the build's version, set with -ldflags "-X github.com/kefuhq/kefu/internal/app.Version=…".
@@ -48,6 +56,7 @@ type App struct {
 	CustomFields *customfield.Service
 	API          *httpapi.API
 	Web          *web.UI          // the agent workspace in the browser
+	Portal       *portal.Portal   // the customer portal at /portal
 	Metrics      *metrics.Metrics // other packages add collectors with Metrics.Register
 	Mail         *mail.Service    // the email channel; its workers run while serving
 	Calendars    *calendar.Store  // business calendars (holidays, 调休)
@@ -55,6 +64,11 @@ type App struct {
 	Jobs         *job.Runner      // durable jobs (the SLA sweep); runs while serving
 	Routing      *routing.Service // hands new tickets to agents
 	Automation   *automation.Service
+	Notify       *notify.Service // in-app notifications (automation's notify action)
+	Ratings      *rating.Service // customers' ratings of tickets and chats
+	Chat         *chat.Service   // live chat with website visitors
+	Widget       *widget.Handler // the chat widget's public edge (/widget.js, /widget/ws)
+	Realtime     realtime.Broker // change hints to open pages and chats: in-process (SQLite) or LISTEN/NOTIFY (PostgreSQL)
 	Now          func() time.Time
 }
 
@@ -98,6 +112,7 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 	}
 	a := &App{Config: cfg, Logger: logger, DB: db, Now: now}
 	a.Metrics = newMetrics(db)
+	a.Realtime = newRealtime(cfg, db, logger, a.Metrics)
 	a.Users = user.NewService(db, now)
 	a.Customers = customer.NewService(db, now)
 	a.Tags = tag.NewService(db)
@@ -116,11 +131,17 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 	a.Calendars = calendar.NewStore(db, now)
 	a.SLA = sla.NewService(db, now)
 	a.Tickets.OnChange(a.SLA.OnTicketChange)
+	a.Customers.OnChange(a.SLA.OnCustomerChange) // a tier change re-chooses the policy of open tickets
 	a.Routing = routing.NewService(db, a.Tickets, now)
 	a.Tickets.OnChange(a.Routing.OnTicketChange)
 	a.Automation = automation.NewService(db, a.Tickets, now)
 	a.Tickets.OnChange(a.Automation.OnTicketChange)
 	a.SLA.OnFired(a.Automation.OnSLAFired)
+	a.Notify = notify.NewService(db, a.Realtime, now)
+	a.Automation.UseNotifier(a.Notify)
+	a.Ratings = rating.NewService(db, a.Tickets, now)
+	a.Chat = chat.NewService(chat.Options{DB: db, Tickets: a.Tickets, Customers: a.Customers, Ratings: a.Ratings, Realtime: a.Realtime, Now: now})
+	a.Widget = widget.New(widget.Options{Chat: a.Chat, Realtime: a.Realtime, Logger: logger, Now: now})
 	a.Jobs = job.NewRunner(job.Options{DB: db, Logger: logger, Now: now})
 	a.SLA.RegisterJobs(a.Jobs, 0)
 	a.Automation.RegisterJobs(a.Jobs, 0)
@@ -129,24 +150,42 @@ func build(cfg *config.Config, logger *slog.Logger, db *storage.DB) *App {
 		Mail:   a.Mail,
 		Logger: logger, Version: Version, Now: now,
 		Calendars: a.Calendars, SLA: a.SLA, Routing: a.Routing, Automation: a.Automation,
+		Chat: a.Chat, Ratings: a.Ratings,
+		Realtime: a.Realtime,
 	})
 	a.Web = web.New(web.Options{
 		DB: db, Users: a.Users, Customers: a.Customers, Tickets: a.Tickets, Tags: a.Tags, CustomFields: a.CustomFields,
-		Logger: logger, Version: Version, Now: now,
+		Logger: logger, Version: Version, Now: now, Realtime: a.Realtime,
+		SetupOpen: web.IsLoopbackAddr(cfg.Addr),
+		Chats:     a.Chat, // accept and close respect the chat cap and tell the visitor
+		Routing:   a.Routing,
+		Mail:      a.Mail, // the mailbox, inbound-queue and outbox pages
+		Notify:    a.Notify,
+	})
+	a.Portal = portal.New(portal.Options{
+		DB: db, Accounts: account.NewService(db, a.Mail, now), Tickets: a.Tickets, Ratings: a.Ratings,
+		Logger: logger, Now: now, PublicURL: cfg.PublicBaseURL(),
 	})
 	a.Metrics.Register(metrics.NewQueueCollector(db, now), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: metrics.Namespace, Subsystem: "web", Name: "live_streams",
 		Help: "Live-update streams (Server-Sent Events) this node holds open.",
-	}, func() float64 { return float64(a.Web.LiveStreams()) }))
+	}, func() float64 { return float64(a.Web.LiveStreams()) }), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: metrics.Namespace, Subsystem: "widget", Name: "connections",
+		Help: "Chat widget WebSockets this node holds open.",
+	}, func() float64 { return float64(a.Widget.Connections()) }))
 	return a
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close ends the event subscriptions and releases the database.
+func (a *App) Close() error {
+	a.Realtime.Close()
+	return a.DB.Close()
+}
 
 // Serve listens on the configured address until ctx ends, then lets requests in flight
 // finish (up to the shutdown timeout).
 func (a *App) Serve(ctx context.Context) error {
+	raiseOpenFiles(a.Logger) // each widget socket and event stream holds a file
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
@@ -179,6 +218,8 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(a.Web.Close) // open live-update streams must not hold up a shutdown
+	// Widget sockets go away at shutdown; the widgets reconnect, to another node if there is one.
+	srv.RegisterOnShutdown(a.Widget.Close)
 	// The mail workers (IMAP sync, ingest, outbox) run while the node serves; the end of ctx
 	// stops them with the HTTP server, and ServeListener returns only once they are done.
 	mailCtx, stopMail := context.WithCancel(ctx)
@@ -196,6 +237,11 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); a.Jobs.Run(jobsCtx) }()
 	defer func() { stopJobs(); <-jobsDone }()
+	// PostgreSQL's message index grows partition by partition (search.Partition).
+	partsCtx, stopParts := context.WithCancel(ctx)
+	partsDone := make(chan struct{})
+	go func() { defer close(partsDone); a.keepSearchPartitions(partsCtx) }()
+	defer func() { stopParts(); <-partsDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("kefu is serving", "url", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect()))
@@ -214,4 +260,24 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// keepSearchPartitions creates PostgreSQL's message-index partitions ahead of the newest
+// message, at start and every minute, until ctx ends (nothing to do on SQLite).
+func (a *App) keepSearchPartitions(ctx context.Context) {
+	if a.DB.Dialect() != storage.Postgres {
+		return
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if err := search.EnsurePartitions(ctx, a.DB); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("search partitions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -22,6 +22,10 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("/", a.Web) // the web UI: /, /login, /static/, /tickets/…
+	a.Widget.Mount(mux)    // the chat widget: /widget.js, /widget/ws, /widget/upload, /widget/files/{id}, /widget/demo
+	// The customer portal.
+	mux.Handle("/portal", a.Portal)
+	mux.Handle("/portal/", a.Portal)
 	mux.HandleFunc("GET /api/v1/{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{
 			"name": "Kefu 客服", "version": Version, "api": "/api/v1", "openapi": "/api/v1/openapi.json",

@@ -13,6 +13,7 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/event"
 	"github.com/kefuhq/kefu/internal/job"
+	"github.com/kefuhq/kefu/internal/notify"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/ticket"
 )
@@ -21,6 +22,7 @@ import (
 type Service struct {
 	db      *storage.DB
 	tickets *ticket.Service
+	notify  *notify.Service
 	now     func() time.Time
 }
 
@@ -29,8 +31,12 @@ func NewService(db *storage.DB, tickets *ticket.Service, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, tickets: tickets, now: now}
+	return &Service{db: db, tickets: tickets, notify: notify.NewService(db, nil, now), now: now}
 }
+
+// UseNotifier makes the notify action send through n (which hints open pages in realtime);
+// without it notifications are stored all the same. Call it while wiring.
+func (s *Service) UseNotifier(n *notify.Service) { s.notify = n }
 
 // Automation acts as the system under a name that carries the chain of rules behind the
 // change: "automation:3,7" is rule 7 acting on a change rule 3 made. A rule never fires on
@@ -235,6 +241,8 @@ func (s *Service) act(tx *storage.Tx, actor auth.Actor, r *Rule, t *ticket.Ticke
 			body := strings.NewReplacer("{number}", strconv.FormatInt(cur.Number, 10), "{subject}", cur.Subject,
 				"{customer}", cur.Customer.Name).Replace(a.Body)
 			_, err = s.tickets.MessageTx(tx, actor, t.ID, ticket.MessageInput{Kind: ticket.KindReply, Body: body})
+		case Notify:
+			err = s.sendNotify(tx, r, a, t.ID)
 		case Webhook:
 			// The call happens after the commit, as a job: never while the transaction is open,
 			// and retried with backoff if the receiver fails.

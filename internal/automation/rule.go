@@ -20,6 +20,7 @@ import (
 
 	"github.com/kefuhq/kefu/internal/apperr"
 	"github.com/kefuhq/kefu/internal/auth"
+	"github.com/kefuhq/kefu/internal/notify"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/ticket"
 )
@@ -48,10 +49,11 @@ const (
 	Note        = "note"    // an internal note
 	Reply       = "reply"   // a public reply from a template: {number}, {subject}, {customer}
 	Webhook     = "webhook" // POST the ticket's number, the rule and the event to a URL, as a job
+	Notify      = "notify"  // an in-app notification to users, a team and/or the assignee: {number}, {subject}, {customer}
 )
 
 // ActionKinds lists the action kinds.
-var ActionKinds = []string{SetStatus, SetPriority, Assign, AddTags, Note, Reply, Webhook}
+var ActionKinds = []string{SetStatus, SetPriority, Assign, AddTags, Note, Reply, Webhook, Notify}
 
 // Conditions must all hold for a rule to act; empty lists match anything.
 type Conditions struct {
@@ -71,8 +73,12 @@ type Action struct {
 	Value  string   `json:"value,omitempty"`   // set_status, set_priority
 	UserID int64    `json:"user_id,omitempty"` // assign
 	Tags   []string `json:"tags,omitempty"`    // add_tags
-	Body   string   `json:"body,omitempty"`    // note, reply
+	Body   string   `json:"body,omitempty"`    // note, reply, notify
 	URL    string   `json:"url,omitempty"`     // webhook
+	// notify: to these users, every active member of a team, and/or the ticket's assignee.
+	UserIDs    []int64 `json:"user_ids,omitempty"`
+	TeamID     int64   `json:"team_id,omitempty"`
+	ToAssignee bool    `json:"to_assignee,omitempty"`
 }
 
 // Rule is an automation rule.
@@ -173,6 +179,13 @@ func (in *RuleInput) check() error {
 		case Note, Reply:
 			f.Check(strings.TrimSpace(a.Body) != "", p+"body", "required", nil)
 			f.Check(len(a.Body) <= 64<<10, p+"body", "too_large", map[string]any{"max": "64 KiB"})
+		case Notify:
+			f.Check(strings.TrimSpace(a.Body) != "", p+"body", "required", nil)
+			f.Check(utf8.RuneCountInString(a.Body) <= notify.MaxBody, p+"body", "too_long", map[string]any{"max": notify.MaxBody})
+			f.Check(len(a.UserIDs) > 0 || a.TeamID > 0 || a.ToAssignee, p+"user_ids", "no_recipient", nil)
+			f.Check(len(a.UserIDs) <= 50, p+"user_ids", "too_many", map[string]any{"max": 50})
+			f.Check(!slices.ContainsFunc(a.UserIDs, func(id int64) bool { return id <= 0 }), p+"user_ids", "invalid", nil)
+			f.Check(a.TeamID >= 0, p+"team_id", "invalid", nil)
 		default:
 			f.Add(p+"type", "one_of", map[string]any{"values": strings.Join(ActionKinds, ", ")})
 		}

@@ -31,7 +31,8 @@ type filter struct {
 	owner        int64
 	customer     int64
 	tag          string
-	createdAfter int64 // Unix ms, 0 = any
+	createdAfter int64  // Unix ms, 0 = any
+	sla          string // due_soon, overdue (migration 0009)
 	sort         string
 	limit        int
 }
@@ -134,6 +135,7 @@ func listSQL(a auth.Actor, f filter, tagID int64) ([]bareQuery, int) {
 			"updated":  {"t.updated_at", "t.id"},
 			"created":  {"t.created_at", "t.id"},
 			"priority": {"t.priority", "t.updated_at", "t.id"},
+			"due":      {"t.sla_due_at", "t.id"},
 		}[sort]
 		from := "tickets t"
 		byTag := tagID != 0 && sort == "updated" && (b.col == "" || b.col == "team_id")
@@ -187,6 +189,15 @@ func listSQL(a auth.Actor, f filter, tagID int64) ([]bareQuery, int) {
 		}
 		if f.createdAfter != 0 {
 			where = append(where, "t.created_at >= "+arg(f.createdAfter))
+		}
+		switch now := time.Now().UnixMilli(); {
+		case f.sla == "overdue":
+			where = append(where, "t.sla_due_at <= "+arg(now))
+		case f.sla == "due_soon":
+			n := arg(now)
+			where = append(where, "t.sla_due_at > "+n, "t.sla_warn_at <= "+n)
+		case sort == "due":
+			where = append(where, "t.sla_due_at IS NOT NULL")
 		}
 		order := make([]string, len(keys))
 		for i, k := range keys {

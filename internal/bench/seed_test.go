@@ -15,6 +15,7 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/blob"
 	"github.com/kefuhq/kefu/internal/customer"
+	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/ticket"
 	"github.com/kefuhq/kefu/internal/user"
@@ -43,6 +44,13 @@ func seed(ctx context.Context, db *storage.DB, dataDir string, n, workers int) e
 	}
 	tickets := ticket.NewService(ticket.Options{DB: db, Customers: customers, Blobs: blobs, Now: clock})
 	sys := auth.System()
+	// Service levels on the 7×24 calendar, so the due views have tickets overdue and due soon.
+	levels := sla.NewService(db, clock)
+	tickets.OnChange(levels.OnTicketChange)
+	if _, err := levels.CreatePolicy(ctx, sys, sla.PolicyInput{Name: "默认", CalendarID: 2, FirstResponseMinutes: 60,
+		ResolutionMinutes: 240, WarnPercent: 50}); err != nil {
+		return err
+	}
 
 	team := func(name, kind string) (int64, error) {
 		t, err := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
@@ -162,7 +170,12 @@ func seed(ctx context.Context, db *storage.DB, dataDir string, n, workers int) e
 			return err
 		}
 	}
-	return nil
+	// The clocks stay; the policy retires, so that tickets created by the benchmarks (API and
+	// bare) do the same work as before service levels existed.
+	return db.Write(ctx, func(tx *storage.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sla_policies SET active = $1`, false)
+		return err
+	})
 }
 
 // TestBenchSeed makes a development database with the domain services when

@@ -29,6 +29,7 @@ func BenchmarkCreate(b *testing.B) {
 	b.ReportMetric(r.bare1.p95, "bare-1tx-p95-ms")
 	b.ReportMetric(r.bare8TPS, "bare-8tx-tickets/s")
 	b.ReportMetric(r.bare1TPS/r.apiTPS, "ratio-1tx")
+	b.ReportMetric(r.apiCPU, "cpu-ms/ticket")
 	b.ReportMetric(r.bare8TPS/r.apiTPS, "ratio-8tx")
 	record(result{engine: engineName(h.dialect), name: fmt.Sprintf("create (%d clients × %d)", r.clients, r.total/r.clients), create: true,
 		api: r.api, bare: r.bare1, throughput: r.apiTPS, bare1: r.bare1TPS, bare8: r.bare8TPS, target: createTargetTPS})

@@ -20,6 +20,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := a.EnsureAdmin(ctx, env.Stdout); err != nil {
 		return err
 	}
+	if err := a.AnnounceSetup(ctx, env.Stdout); err != nil { // no active admin: the /setup page's code
+		return err
+	}
 	if *demo && DemoLoader != nil {
 		if err := DemoLoader(ctx, a, env); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type Config struct {
 	MetricsAddr       string // separate listener for /metrics and /debug/pprof; "" serves them on Addr
 	Replicate         string // SQLite only: stream the database to this folder or URL; "" is off
 	SecretKey         string // encrypts mailbox passwords at rest; "" uses a key kept in <data>/secret.key
+	PublicURL         string // where customers reach this server (portal sign-in links); "" derives it from Addr
 }
 
 // Setting describes one setting for flags, environment variables and documentation.
@@ -57,6 +59,7 @@ var Settings = []Setting{
 	{Flag: "auto-migrate", Env: "KEFU_AUTO_MIGRATE", Default: "true", Help: "bring an older database schema up to date on start; false: refuse to start until kefu migrate has run"},
 	{Flag: "metrics-addr", Env: "KEFU_METRICS_ADDR", Default: "", Help: "separate address for /metrics and /debug/pprof (default: served on --addr, admin token required)"},
 	{Flag: "replicate", Env: "KEFU_REPLICATE", Default: "", Help: "SQLite only: stream the database as it is written to a folder or URL (/path, file:///path, s3://bucket/path) for point-in-time restore; off when empty"},
+	{Flag: "public-url", Env: "KEFU_PUBLIC_URL", Default: "", Help: "the address customers reach Kefu at, such as https://help.example.com; portal sign-in links point there (default: http://<addr>)"},
 	{Flag: "secret-key", Env: "KEFU_SECRET_KEY", Default: "", Help: "key that encrypts stored mailbox passwords, at least 16 characters (default: a random key kept in <data>/secret.key)"},
 }
 
@@ -96,6 +99,9 @@ func build(v map[string]*string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("--auto-migrate: want true or false, got %q", *v["auto-migrate"]))
 	}
 	c.MetricsAddr = *v["metrics-addr"]
+	if c.PublicURL = strings.TrimRight(*v["public-url"], "/"); c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, fmt.Errorf("--public-url: want an address like https://help.example.com, got %q", c.PublicURL))
+	}
 	c.Replicate = *v["replicate"]
 	if c.SecretKey = *v["secret-key"]; c.SecretKey != "" && len(c.SecretKey) < 16 {
 		errs = append(errs, fmt.Errorf("--secret-key: want at least 16 characters"))
@@ -121,6 +127,22 @@ func build(v map[string]*string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("--log-level: want debug, info, warn or error, got %q", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// PublicBaseURL is where links in mail point: PublicURL, or else this node's own address
+// (a wildcard host becomes localhost). It never comes from a request's Host header.
+func (c *Config) PublicBaseURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://" + c.Addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Postgres reports whether the configured database is PostgreSQL.

@@ -19,8 +19,9 @@ import (
 
 // Service manages customer records.
 type Service struct {
-	db  *storage.DB
-	now func() time.Time
+	db    *storage.DB
+	now   func() time.Time
+	hooks []Hook // see hooks.go
 }
 
 // NewService makes the service; now is the clock (time.Now when nil).
@@ -333,7 +334,10 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, in Inp
 		if err := reindex(tx, id); err != nil {
 			return err
 		}
-		return event.Append(tx, actor, event.Customer, id, now, changes...)
+		if err := event.Append(tx, actor, event.Customer, id, now, changes...); err != nil {
+			return err
+		}
+		return s.changed(tx, cur, actor, now)
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,8 @@ type org struct {
 	tags        map[string]int64
 	created     int // users created by this run
 	agents      int // agents and supervisors available
+
+	slaPolicy int64 // the service-level policy of the generated tickets (sla.go)
 }
 
 // teamShare is how the agents are spread over sample.Teams() (pre-sales, after-sales 1 and
@@ -99,6 +101,9 @@ func ensureOrg(ctx context.Context, tx *sql.Tx, g *sample.Generator, tickets int
 			o.created++
 		}
 		o.agents += len(o.teamAgents[i])
+	}
+	if o.slaPolicy, err = ensurePolicy(ctx, tx, now); err != nil {
+		return nil, err
 	}
 	// Two people in each department, who take the handed-over work.
 	for _, dep := range o.departments {

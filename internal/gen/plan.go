@@ -539,10 +539,14 @@ func (p *plan) ticketBatch(k int, st *ticketState, ev, msgID *int64) *batch {
 		if handed {
 			version++
 		}
+		clk := slaClock(created, status, firstResponse, lastAgent, resolvedAt, closedAt, p.now)
 		tk.add(id, number, sc.Subject, sc.Type, sc.Subtype, status, priority, channel,
 			customerID, teamID, nullable(deptID), nullable(assignee), nullable(owner), previewOf(preview), int64(len(msgs)),
 			version, created, updated, nullable(firstResponse), nullable(lastCustomer),
-			nullable(lastAgent), nullable(resolvedAt), nullable(closedAt))
+			nullable(lastAgent), nullable(resolvedAt), nullable(closedAt), nullable(clk.ticketDue), nullable(clk.ticketWarn))
+		b.rows(tTicketSLA).add(id, p.org.slaPolicy, clk.consumed, nullable(clk.runningSince), clk.pausedReason,
+			nullable(clk.frDue), nullable(clk.frWarn), clk.frState, nullable(clk.resDue), nullable(clk.resWarn), clk.resState,
+			nullable(clk.next), updated)
 
 		for mi, m := range msgs {
 			kind, authorKind := "reply", "customer"

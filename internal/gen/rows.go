@@ -23,7 +23,11 @@ var (
 		cols: []string{"id", "number", "subject", "type", "subtype", "status", "priority", "channel",
 			"customer_id", "team_id", "department_id", "assignee_id", "owner_id", "preview", "message_count",
 			"version", "created_at", "updated_at", "first_response_at", "last_customer_message_at",
-			"last_agent_message_at", "resolved_at", "closed_at"}, per: 50}
+			"last_agent_message_at", "resolved_at", "closed_at", "sla_due_at", "sla_warn_at"}, per: 50}
+	// Each ticket's service-level clock under the generator's policy (sla.go).
+	tTicketSLA = &table{name: "ticket_sla",
+		cols: []string{"ticket_id", "policy_id", "consumed_ms", "running_since", "paused_reason",
+			"fr_due", "fr_warn", "fr_state", "res_due", "res_warn", "res_state", "next_deadline", "updated_at"}, per: 100}
 	tTicketTags = &table{name: "ticket_tags", cols: []string{"ticket_id", "tag_id", "team_id", "updated_at"}, per: 100}
 	tMessages   = &table{name: "messages",
 		cols: []string{"id", "ticket_id", "kind", "author_kind", "author_user_id", "author_customer_id",
@@ -42,7 +46,7 @@ var (
 
 // loadTables are the tables the bulk load fills, in the order each batch writes them
 // (parents before children).
-var loadTables = []*table{tCustomers, tIdentities, tCustomerTags, tCustomerIndex, tTickets, tTicketTags,
+var loadTables = []*table{tCustomers, tIdentities, tCustomerTags, tCustomerIndex, tTickets, tTicketSLA, tTicketTags,
 	tMessages, tMessageIndex, tEvents}
 
 // rows collects rows of one table. For SQLite the values are kept as driver.NamedValue with
@@ -108,7 +112,7 @@ func newBatch(named bool, tickets, messages, customers int) *batch {
 			n = customers
 		case tIdentities:
 			n = 2 * customers
-		case tTickets, tTicketTags:
+		case tTickets, tTicketTags, tTicketSLA:
 			n = tickets
 		case tMessages, tMessageIndex:
 			n = messages

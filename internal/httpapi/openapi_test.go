@@ -25,9 +25,11 @@ import (
 	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/blob"
 	"github.com/kefuhq/kefu/internal/calendar"
+	"github.com/kefuhq/kefu/internal/chat"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/rating"
 	"github.com/kefuhq/kefu/internal/routing"
 	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
@@ -889,6 +891,18 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.do(admin, 404, "GET", "/api/v1/tickets/999999/automation-runs", nil)
 		c.do(admin, 204, "DELETE", ru, nil)
 		c.do(admin, 404, "GET", ru, nil)
+
+		// The event stream's refusals; an open stream never ends, so stream_test.go checks it.
+		c.do(agent, 400, "GET", "/api/v1/events/stream?topics=everything", nil)
+		c.do(agent, 404, "GET", "/api/v1/events/stream?topics=ticket:999999", nil)
+		c.do(dept, 403, "GET", "/api/v1/events/stream?topics=inbox", nil)
+
+		// Chat (chats_test.go has the rules): a visitor's chat waits, is accepted, typed in, closed, rated.
+		api.Ratings = rating.NewService(db, api.Tickets, nil)
+		api.Chat = chat.NewService(chat.Options{DB: db, Tickets: api.Tickets, Customers: customers, Ratings: api.Ratings})
+		if err := oaChat(c, api.Chat, agent, dept, admin, presale); err != nil {
+			t.Fatal(err)
+		}
 
 		var missed []string
 		for _, o := range c.s.operations() {

@@ -14,10 +14,13 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/automation"
 	"github.com/kefuhq/kefu/internal/calendar"
+	"github.com/kefuhq/kefu/internal/chat"
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/i18n"
 	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/rating"
+	"github.com/kefuhq/kefu/internal/realtime"
 	"github.com/kefuhq/kefu/internal/routing"
 	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
@@ -39,6 +42,9 @@ type Options struct {
 	SLA          *sla.Service
 	Routing      *routing.Service
 	Automation   *automation.Service
+	Chat         *chat.Service   // live chat (chats.go)
+	Ratings      *rating.Service // customers' ratings (chats.go)
+	Realtime     realtime.Broker // change hints for GET /api/v1/events/stream; in-process when nil
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time
@@ -57,6 +63,9 @@ func New(o Options) *API {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Realtime == nil {
+		o.Realtime = realtime.NewLocal()
 	}
 	a := &API{Options: o, mux: http.NewServeMux()}
 	for _, r := range a.routes() {
@@ -152,6 +161,14 @@ func (a *API) routes() []route {
 		{"DELETE", "/api/v1/automation/rules/{id}", a.deleteAutomationRule},
 		{"POST", "/api/v1/automation/dry-run", a.dryRunAutomationRule},
 		{"GET", "/api/v1/tickets/{number}/automation-runs", a.ticketAutomationRuns},
+		{"GET", "/api/v1/events/stream", a.eventStream},
+		{"GET", "/api/v1/chats", a.listChats},
+		{"POST", "/api/v1/chats/{number}/accept", a.acceptChat},
+		{"POST", "/api/v1/chats/{number}/close", a.closeChat},
+		{"GET", "/api/v1/chat/settings", a.getChatSettings},
+		{"PUT", "/api/v1/chat/settings", a.updateChatSettings},
+		{"POST", "/api/v1/tickets/{number}/typing", a.ticketTyping},
+		{"GET", "/api/v1/tickets/{number}/rating", a.ticketRating},
 	}
 }
 

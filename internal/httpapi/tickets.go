@@ -62,7 +62,7 @@ func ticketFilter(r *http.Request, actor auth.Actor) (ticket.Filter, error) {
 	q := r.URL.Query()
 	f := ticket.Filter{
 		Type: q.Get("type"), Priority: q.Get("priority"), Channel: q.Get("channel"), Tag: q.Get("tag"),
-		Sort: q.Get("sort"), Order: q.Get("order"), Cursor: q.Get("cursor"),
+		Sort: q.Get("sort"), Order: q.Get("order"), Cursor: q.Get("cursor"), SLA: q.Get("sla"),
 	}
 	if s := q.Get("status"); s != "" {
 		f.Statuses = strings.Split(s, ",")

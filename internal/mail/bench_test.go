@@ -13,22 +13,32 @@ import (
 // BenchmarkIngest measures mails per second from a local IMAP server into SQLite (and
 // PostgreSQL when KEFU_TEST_POSTGRES is set): fetch,
 // raw storage, parsing, threading (a third are replies found by In-Reply-To), tickets,
-// customers and search indexing, all durable. Run with
+// customers and search indexing, all durable. On PostgreSQL it runs with one ingest lane
+// (one transaction at a time, as before lanes) and with the default four. Run with
 //
 //	go test ./internal/mail -run '^$' -bench Ingest -benchtime 1x
 func BenchmarkIngest(b *testing.B) {
 	for _, d := range testutil.Engines() {
-		b.Run(string(d), func(b *testing.B) { benchIngest(b, d) })
+		if d != storage.Postgres {
+			b.Run(string(d), func(b *testing.B) { benchIngest(b, d, 0) })
+			continue
+		}
+		for _, lanes := range []int{1, defaultIngestLanes} {
+			b.Run(fmt.Sprintf("%s/lanes=%d", d, lanes), func(b *testing.B) { benchIngest(b, d, lanes) })
+		}
 	}
 }
 
-func benchIngest(b *testing.B, d storage.Dialect) {
+func benchIngest(b *testing.B, d storage.Dialect, lanes int) {
 	const mails = 2000
 	for range b.N {
 		b.StopTimer()
 		db := testutil.NewDB(b, d)
 		ip := startIMAP(b)
 		n := newNode(b, db, b.TempDir())
+		if lanes > 0 {
+			n.mail.opts.IngestLanes = lanes
+		}
 		for i := range mails {
 			id := fmt.Sprintf("bench-%d@example.cn", i)
 			from := fmt.Sprintf("customer%d@example.cn", i%500)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kefuhq/kefu/internal/apperr"
@@ -19,9 +20,6 @@ import (
 // ingestBatch is how many stored mails one transaction turns into messages. One commit per
 // batch is what lets ingest keep pace with a busy mailbox on SQLite.
 const ingestBatch = 100
-
-// errTaken means another node processed the mail first.
-var errTaken = errors.New("mail: already processed")
 
 type storedMail struct {
 	id, mailboxID int64
@@ -85,9 +83,10 @@ func (s *Service) prepare(ctx context.Context, m storedMail) prepared {
 	return p
 }
 
-// ingestBatch handles a batch in one transaction; if that fails (one bad mail, or a race
-// with another node on PostgreSQL), each mail is retried in its own, so a failure stays
-// with the mail that caused it.
+// ingestBatch handles a batch. On PostgreSQL the batch is split into lanes (lanes.go) that
+// commit side by side, each in one transaction: a mail's statements are round trips to the
+// server, and one worker waiting on them one after another was the limit. On SQLite there is
+// one writer anyway, and the batch is one command.
 func (s *Service) ingestBatch(ctx context.Context, batch []storedMail) error {
 	ps := make([]prepared, len(batch))
 	for i, m := range batch {
@@ -97,20 +96,34 @@ func (s *Service) ingestBatch(ctx context.Context, batch []storedMail) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Write(ctx, func(tx *storage.Tx) error {
-		for _, p := range ps {
-			if err := s.ingestOne(tx, boxes, p); err != nil && !errors.Is(err, errTaken) {
-				return err
-			}
-		}
-		return nil
-	})
+	if s.db.Dialect() != storage.Postgres {
+		return s.ingestLane(ctx, boxes, ps)
+	}
+	lanes, after := splitLanes(ps, s.opts.IngestLanes)
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, lane := range lanes {
+		wg.Go(func() { errs[i] = s.ingestLane(ctx, boxes, lane) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil || len(after) == 0 {
+		return err
+	}
+	return s.ingestLane(ctx, boxes, after)
+}
+
+// ingestLane handles mails in one transaction; if that fails (one bad mail, or a race with
+// another node on PostgreSQL), each mail is retried in its own, so a failure stays with the
+// mail that caused it.
+func (s *Service) ingestLane(ctx context.Context, boxes *mailboxes, ps []prepared) error {
+	err := s.db.Write(ctx, func(tx *storage.Tx) error { return s.ingestTx(tx, boxes, ps) })
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
 	for _, p := range ps {
-		err := s.db.Write(ctx, func(tx *storage.Tx) error { return s.ingestOne(tx, boxes, p) })
-		if err == nil || errors.Is(err, errTaken) {
+		one := []prepared{p}
+		err := s.db.Write(ctx, func(tx *storage.Tx) error { return s.ingestTx(tx, boxes, one) })
+		if err == nil {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -119,7 +132,7 @@ func (s *Service) ingestBatch(ctx context.Context, batch []storedMail) error {
 		if storage.IsUniqueViolation(err) {
 			// Another node stored the same mail's message at the same moment: now it is a
 			// duplicate, which a second try records as such.
-			if err = s.db.Write(ctx, func(tx *storage.Tx) error { return s.ingestOne(tx, boxes, p) }); err == nil || errors.Is(err, errTaken) {
+			if err = s.db.Write(ctx, func(tx *storage.Tx) error { return s.ingestTx(tx, boxes, one) }); err == nil {
 				continue
 			}
 		}
@@ -128,6 +141,101 @@ func (s *Service) ingestBatch(ctx context.Context, batch []storedMail) error {
 		}
 	}
 	return nil
+}
+
+// laneState is what a transaction of ingestTx looked up for all its mails at once, kept
+// up to date as its mails become messages.
+type laneState struct {
+	claimed map[int64]bool      // mail rows this transaction claimed (state 'stored' until now)
+	known   map[string][2]int64 // dedup key → message id, ticket id
+	ours    map[string][2]int64 // Message-ID of a mail we sent → ticket id, ticket message id
+}
+
+// ingestTx claims ps and turns them into ticket messages inside tx. The claim, the
+// duplicate check and the check for our own mail coming back are one statement each for
+// all of ps, not one per mail.
+func (s *Service) ingestTx(tx *storage.Tx, boxes *mailboxes, ps []prepared) error {
+	ctx := tx.Context()
+	st := &laneState{claimed: map[int64]bool{}, known: map[string][2]int64{}, ours: map[string][2]int64{}}
+	ids := make([]any, len(ps))
+	for i, p := range ps {
+		ids[i] = p.id
+	}
+	// Claim first: on PostgreSQL a second node doing the same waits here and then finds
+	// the mails taken.
+	rows, err := tx.QueryContext(ctx, `UPDATE mail_messages SET attempts = attempts + 1 WHERE state = 'stored' AND id IN (`+placeholders(1, len(ids))+`) RETURNING id`, ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		st.claimed[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var keys, msgIDs []any
+	for _, p := range ps {
+		if p.msg != nil && st.claimed[p.id] {
+			keys = append(keys, dedupKey(p.msg))
+			if id := normalizeMessageID(p.msg.MessageID); id != "" {
+				msgIDs = append(msgIDs, id)
+			}
+		}
+	}
+	if len(keys) > 0 {
+		if err := scanPairs(tx, `SELECT dedup_key, id, ticket_id FROM messages WHERE dedup_key IN (`+placeholders(1, len(keys))+`)`, keys, st.known); err != nil {
+			return err
+		}
+	}
+	if len(msgIDs) > 0 {
+		if err := scanPairs(tx, `SELECT message_id, COALESCE(ticket_id, 0), COALESCE(ticket_message_id, 0) FROM mail_outbox WHERE message_id IN (`+placeholders(1, len(msgIDs))+`)`, msgIDs, st.ours); err != nil {
+			return err
+		}
+	}
+	for _, p := range ps {
+		if !st.claimed[p.id] {
+			continue // another node processed it first
+		}
+		if err := s.ingestOne(tx, boxes, p, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+// scanPairs reads rows of (key, a, b) into m.
+func scanPairs(tx *storage.Tx, query string, args []any, m map[string][2]int64) error {
+	rows, err := tx.QueryContext(tx.Context(), query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var a, b int64
+		if err := rows.Scan(&k, &a, &b); err != nil {
+			return err
+		}
+		m[k] = [2]int64{a, b}
+	}
+	return rows.Err()
 }
 
 func (s *Service) markFailed(ctx context.Context, id int64, reason string) error {
@@ -157,19 +265,10 @@ func (s *Service) mailboxCache(ctx context.Context) (*mailboxes, error) {
 	return mb, nil
 }
 
-// ingestOne turns one stored mail into a ticket message inside tx and marks it done there:
+// ingestOne turns one claimed mail into a ticket message inside tx and marks it done there:
 // both happen or neither.
-func (s *Service) ingestOne(tx *storage.Tx, boxes *mailboxes, p prepared) error {
+func (s *Service) ingestOne(tx *storage.Tx, boxes *mailboxes, p prepared, st *laneState) error {
 	ctx := tx.Context()
-	// Claim the mail first: on PostgreSQL a second node doing the same waits here and then
-	// finds it taken.
-	res, err := tx.ExecContext(ctx, `UPDATE mail_messages SET attempts = attempts + 1 WHERE id = $1 AND state = 'stored'`, p.id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errTaken
-	}
 	now := s.now().UnixMilli()
 	if p.msg == nil {
 		_, err := tx.ExecContext(ctx, `UPDATE mail_messages SET state = 'failed', error = $1, processed_at = $2 WHERE id = $3`, p.parseErr, now, p.id)
@@ -178,31 +277,34 @@ func (s *Service) ingestOne(tx *storage.Tx, boxes *mailboxes, p prepared) error 
 	m := p.msg
 	key := dedupKey(m)
 	cc, _ := json.Marshal(ccList(m, boxes.ours))
-	mark := func(state string, ticketID, messageID int64) error {
-		_, err := tx.ExecContext(ctx, `UPDATE mail_messages SET state = $1, error = '', dedup_key = $2, message_id = $3, from_addr = $4, cc = $5,
-			auto_kind = $6, ticket_id = $7, ticket_message_id = $8, processed_at = $9 WHERE id = $10`,
+	// mark records the outcome; a ticket given by number is looked up in the same statement.
+	mark := func(state string, ticketID, number, messageID int64) (int64, error) {
+		var id sql.NullInt64
+		err := tx.QueryRowContext(ctx, `UPDATE mail_messages SET state = $1, error = '', dedup_key = $2, message_id = $3, from_addr = $4, cc = $5,
+			auto_kind = $6, ticket_id = COALESCE($7, (SELECT id FROM tickets WHERE number = $8)), ticket_message_id = $9, processed_at = $10 WHERE id = $11
+			RETURNING ticket_id`,
 			state, key, normalizeMessageID(m.MessageID), strings.ToLower(m.From.Email), string(cc), string(m.Auto),
-			nullID(ticketID), nullID(messageID), now, p.id)
-		return err
+			nullID(ticketID), number, nullID(messageID), now, p.id).Scan(&id)
+		return id.Int64, err
 	}
-	var ticketID, messageID int64
-	err = tx.QueryRowContext(ctx, `SELECT id, ticket_id FROM messages WHERE dedup_key = $1`, key).Scan(&messageID, &ticketID)
-	if err == nil {
-		return mark("duplicate", ticketID, messageID)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if got, ok := st.known[key]; ok {
+		_, err := mark("duplicate", got[1], 0, got[0])
 		return err
 	}
 	// Our own mail coming back (a copy to the mailbox itself, a forwarding loop) is
 	// already on its ticket: it must not become a customer's message.
-	var outTicket, outMessage sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT ticket_id, ticket_message_id FROM mail_outbox WHERE message_id = $1`,
-		normalizeMessageID(m.MessageID)).Scan(&outTicket, &outMessage)
-	if err == nil {
-		return mark("duplicate", outTicket.Int64, outMessage.Int64)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if got, ok := st.ours[normalizeMessageID(m.MessageID)]; ok {
+		_, err := mark("duplicate", got[0], 0, got[1])
 		return err
+	}
+	if m.Auto == parse.AutoDSN || m.Auto == parse.AutoMailerDaemon {
+		done, messageID, ticketID, err := s.ingestBounce(tx, m, key, mark)
+		if done {
+			st.known[key] = [2]int64{messageID, ticketID}
+		}
+		if done || err != nil {
+			return err
+		}
 	}
 	box := boxes.byID[p.mailboxID]
 	number, err := findThread(ctx, tx, m, boxes.ours)
@@ -211,6 +313,7 @@ func (s *Service) ingestOne(tx *storage.Tx, boxes *mailboxes, p prepared) error 
 	}
 	in := s.messageInput(m, key)
 	created := false
+	var messageID int64
 	if number != 0 {
 		messageID, err = s.tickets.AddMessageInTx(tx, auth.System(), number, in)
 	} else {
@@ -234,17 +337,20 @@ func (s *Service) ingestOne(tx *storage.Tx, boxes *mailboxes, p prepared) error 
 	if err != nil {
 		return err
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT id FROM tickets WHERE number = $1`, number).Scan(&ticketID); err != nil {
+	ticketID, err := mark("processed", 0, number, messageID)
+	if err != nil {
 		return err
 	}
-	if err := mark("processed", ticketID, messageID); err != nil {
-		return err
-	}
+	st.known[key] = [2]int64{messageID, ticketID}
 	if created && box != nil {
 		return s.queueAck(tx, box, boxes.ours, p.id, ticketID, number, m)
 	}
 	return nil
 }
+
+// QuoteOpen starts the quoted history (see parse.SplitQuotedHTML) in a message's stored
+// HTML: what follows it, to its end, is the history a UI may collapse.
+const QuoteOpen = `<blockquote cite="#kefu-quote">`
 
 // messageInput is the ticket message a mail becomes. Text beyond the message limit is cut
 // (the raw mail keeps it all); an empty mail still becomes a message so nothing vanishes.
@@ -252,8 +358,14 @@ func (s *Service) messageInput(m *parse.Message, key string) ticket.MessageInput
 	lim := s.tickets.Limits()
 	in := ticket.MessageInput{Kind: ticket.KindReply, Author: "customer", Channel: "email", DedupKey: key}
 	in.Body = truncate(strings.ToValidUTF8(m.Text, "\uFFFD"), lim.BodyBytes)
-	if len(m.HTML) <= lim.BodyBytes {
-		in.BodyHTML = strings.ToValidUTF8(m.HTML, "\uFFFD")
+	html := m.HTML
+	if reply, quoted := parse.SplitQuotedHTML(html); quoted != "" {
+		// The parser's quote marker does not survive the ticket's sanitiser; a blockquote
+		// with this cite does, and the ticket page collapses it.
+		html = reply + QuoteOpen + quoted + "</blockquote>"
+	}
+	if len(html) <= lim.BodyBytes {
+		in.BodyHTML = strings.ToValidUTF8(html, "\uFFFD")
 	}
 	var dropped []string
 	for _, a := range m.Attachments {

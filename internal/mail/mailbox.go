@@ -83,6 +83,9 @@ type MailboxInput struct {
 	DeleteAfterImport *bool   `json:"delete_after_import"`
 }
 
+// DefaultPort is the usual port of IMAP or SMTP ("imap", "smtp") in a TLS mode.
+func DefaultPort(proto, mode string) int { return defaultPort(proto, mode) }
+
 func defaultPort(proto, mode string) int {
 	switch {
 	case proto == "imap" && mode == "tls":

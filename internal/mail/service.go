@@ -44,6 +44,9 @@ type Options struct {
 	RetryBase time.Duration
 	// MaxAttempts is how often a mail is tried before it is failed for good (default 8).
 	MaxAttempts int
+	// IngestLanes is how many transactions ingest one batch side by side on PostgreSQL
+	// (default 4; SQLite has one writer and always uses one).
+	IngestLanes int
 }
 
 // Service is the email channel.
@@ -85,6 +88,9 @@ func NewService(o Options) *Service {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 8
+	}
+	if o.IngestLanes <= 0 {
+		o.IngestLanes = defaultIngestLanes
 	}
 	return &Service{
 		db: o.DB, tickets: o.Tickets, blobs: o.Blobs, sealer: o.Sealer, log: o.Logger, now: o.Now, node: o.NodeID, opts: o,

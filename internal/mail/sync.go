@@ -73,7 +73,7 @@ func (s *Service) recordSync(mailboxID int64, syncErr error) {
 func (s *Service) dialIMAP(m *Mailbox, newMail chan struct{}) (*imapclient.Client, error) {
 	password, err := s.sealer.Open("imap_password", m.imapPassword)
 	if err != nil {
-		return nil, err
+		return nil, &stageError{StagePassword, err}
 	}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: m.IMAPHost},
@@ -97,11 +97,11 @@ func (s *Service) dialIMAP(m *Mailbox, newMail chan struct{}) (*imapclient.Clien
 		c, err = imapclient.DialInsecure(addr, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+		return nil, &stageError{StageConnect, fmt.Errorf("connect to %s: %w", addr, err)}
 	}
 	if err := c.Login(m.IMAPUser, password).Wait(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("log in to %s: %w", addr, err)
+		return nil, &stageError{StageLogin, fmt.Errorf("log in to %s: %w", addr, err)}
 	}
 	return c, nil
 }

@@ -1,14 +1,16 @@
 // Package realtime tells open pages that something they show has changed: a new message, a
 // transfer, a status change. Broker is the interface the web UI uses; Local is the
-// in-process implementation for one node. Several nodes need a shared one (PostgreSQL
-// LISTEN/NOTIFY, issue #5) behind the same interface.
+// in-process implementation for one node (SQLite mode); Postgres shares events between the
+// nodes on one PostgreSQL database with LISTEN/NOTIFY behind the same interface.
 //
 // Events are hints, not data: a subscriber that misses one (a full buffer, a reconnect)
 // loses nothing, because the page reloads the ticket from the database.
 package realtime
 
 import (
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +21,17 @@ type Event struct {
 	ActorID int64     `json:"actor_id"` // who changed it (0: the system or a customer)
 	Actor   string    `json:"actor"`
 	At      time.Time `json:"at"`
+	// Data is an optional small payload (typing indicators, presence): at most MaxData
+	// bytes of JSON. A backend that cannot carry it drops it and delivers the rest.
+	Data json.RawMessage `json:"data,omitempty"`
 }
+
+// MaxData is the largest Data an event should carry.
+const MaxData = 1024
+
+// KindResync is delivered to every subscriber when a backend may have missed events (its
+// connection to the other nodes was lost and is back): re-read everything from the database.
+const KindResync = "resync"
 
 // Broker delivers events to the subscribers of their topic.
 type Broker interface {
@@ -39,6 +51,25 @@ type Local struct {
 	mu     sync.Mutex
 	subs   map[string]map[chan Event]struct{}
 	closed bool
+
+	published, delivered, dropped atomic.Int64
+}
+
+// Stats counts what a broker did since it started, for the metrics.
+type Stats struct {
+	Published  int64 // events published on this node
+	Delivered  int64 // events handed to a subscriber on this node
+	Dropped    int64 // events lost: a subscriber's buffer was full, or a notification failed or was too long
+	Received   int64 // events received from other nodes
+	Reconnects int64 // times the connection to the other nodes was restored after a loss
+}
+
+// Counter is a Broker that counts what it does.
+type Counter interface{ Stats() Stats }
+
+// Stats implements Counter.
+func (l *Local) Stats() Stats {
+	return Stats{Published: l.published.Load(), Delivered: l.delivered.Load(), Dropped: l.dropped.Load()}
 }
 
 // NewLocal returns an in-process broker.
@@ -46,13 +77,38 @@ func NewLocal() *Local { return &Local{subs: map[string]map[chan Event]struct{}{
 
 // Publish implements Broker.
 func (l *Local) Publish(e Event) {
+	l.published.Add(1)
+	l.deliver(e)
+}
+
+// deliver hands e to the topic's subscribers on this node.
+func (l *Local) deliver(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for ch := range l.subs[e.Topic] {
-		select {
-		case ch <- e:
-		default: // a subscriber that does not keep up misses a hint, never blocks a command
+		l.offer(ch, e)
+	}
+}
+
+// deliverAll hands e to every subscriber of every topic, each copy with its own topic.
+func (l *Local) deliverAll(e Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for topic, chans := range l.subs {
+		e.Topic = topic
+		for ch := range chans {
+			l.offer(ch, e)
 		}
+	}
+}
+
+// offer sends without waiting; l.mu is held.
+func (l *Local) offer(ch chan Event, e Event) {
+	select {
+	case ch <- e:
+		l.delivered.Add(1)
+	default: // a subscriber that does not keep up misses a hint, never blocks a command
+		l.dropped.Add(1)
 	}
 }
 

@@ -58,3 +58,32 @@ func TestLocal(t *testing.T) {
 		t.Fatal("subscription after Close is open")
 	}
 }
+
+// Local counts what it did, and a resync reaches every subscriber under its own topic.
+func TestLocalStatsAndResync(t *testing.T) {
+	l := NewLocal()
+	defer l.Close()
+	a, endA := l.Subscribe("ticket:1")
+	defer endA()
+	b, endB := l.Subscribe("inbox")
+	defer endB()
+	l.Publish(Event{Topic: "ticket:1", Kind: "typing", Data: []byte(`{"on":true}`)})
+	if e := <-a; string(e.Data) != `{"on":true}` {
+		t.Fatalf("data lost: %+v", e)
+	}
+	for range buffer + 2 {
+		l.Publish(Event{Topic: "inbox"})
+	}
+	if s := l.Stats(); s.Published != buffer+3 || s.Delivered != buffer+1 || s.Dropped != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+	for len(b) > 0 {
+		<-b
+	}
+	l.deliverAll(Event{Kind: KindResync})
+	for topic, ch := range map[string]<-chan Event{"ticket:1": a, "inbox": b} {
+		if e := <-ch; e.Kind != KindResync || e.Topic != topic {
+			t.Errorf("%s got %+v", topic, e)
+		}
+	}
+}

@@ -62,6 +62,11 @@ func (s *Service) route(tx *storage.Tx, t *ticket.Ticket, created bool, c ticket
 	if err != nil {
 		return err
 	}
+	if t.Channel == "chat" {
+		if err := chatLoads(ctx, tx, cands); err != nil {
+			return err
+		}
+	}
 	pick, how := int64(0), ""
 	if created && team.FollowOwner {
 		if owner, err := lastOwner(ctx, tx, t); err != nil {

@@ -49,6 +49,7 @@ type Agent struct {
 	UserID       int64     `json:"user_id"`
 	Availability string    `json:"availability"`
 	MaxOpen      int       `json:"max_open"`
+	MaxChats     int       `json:"max_chats"` // concurrent chats (routing/chat.go)
 	Skills       []string  `json:"skills"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -58,6 +59,7 @@ type Agent struct {
 type AgentInput struct {
 	Availability *string  `json:"availability"`
 	MaxOpen      *int     `json:"max_open"`
+	MaxChats     *int     `json:"max_chats"`
 	Skills       []string `json:"skills"`
 }
 
@@ -180,10 +182,10 @@ func loadAgent(ctx context.Context, q storage.Querier, userID int64) (*Agent, er
 	ag := &Agent{UserID: userID}
 	var skills string
 	var updated int64
-	err := q.QueryRowContext(ctx, `SELECT availability, max_open, skills, updated_at FROM agent_routing WHERE user_id = $1`, userID).
-		Scan(&ag.Availability, &ag.MaxOpen, &skills, &updated)
+	err := q.QueryRowContext(ctx, `SELECT availability, max_open, max_chats, skills, updated_at FROM agent_routing WHERE user_id = $1`, userID).
+		Scan(&ag.Availability, &ag.MaxOpen, &ag.MaxChats, &skills, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &Agent{UserID: userID, Availability: "offline", Skills: []string{}}, nil
+		return &Agent{UserID: userID, Availability: "offline", MaxChats: DefaultMaxChats, Skills: []string{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("agent %d routing: %w", userID, err)
@@ -220,7 +222,7 @@ func (s *Service) Agent(ctx context.Context, a auth.Actor, userID int64) (*Agent
 // SetAgent changes an agent's availability, cap or skills.
 func (s *Service) SetAgent(ctx context.Context, a auth.Actor, userID int64, in AgentInput) (*Agent, error) {
 	self := a.Kind == auth.ActorUser && a.ID == userID
-	if !manages(a) && !(self && in.MaxOpen == nil && in.Skills == nil) {
+	if !manages(a) && !(self && in.MaxOpen == nil && in.MaxChats == nil && in.Skills == nil) {
 		return nil, apperr.Forbidden("")
 	}
 	f := apperr.Fields{}
@@ -229,6 +231,9 @@ func (s *Service) SetAgent(ctx context.Context, a auth.Actor, userID int64, in A
 	}
 	if in.MaxOpen != nil {
 		f.Check(*in.MaxOpen >= 0 && *in.MaxOpen <= 10000, "max_open", "out_of_range", map[string]any{"min": 0, "max": 10000})
+	}
+	if in.MaxChats != nil {
+		f.Check(*in.MaxChats >= 0 && *in.MaxChats <= MaxChatsLimit, "max_chats", "out_of_range", map[string]any{"min": 0, "max": MaxChatsLimit})
 	}
 	skills := in.Skills
 	for i, sk := range skills {
@@ -253,15 +258,18 @@ func (s *Service) SetAgent(ctx context.Context, a auth.Actor, userID int64, in A
 		if in.MaxOpen != nil {
 			cur.MaxOpen = *in.MaxOpen
 		}
+		if in.MaxChats != nil {
+			cur.MaxChats = *in.MaxChats
+		}
 		if in.Skills != nil {
 			slices.Sort(skills)
 			cur.Skills = slices.Compact(skills)
 		}
 		sk, _ := json.Marshal(cur.Skills)
-		_, err = tx.ExecContext(ctx, `INSERT INTO agent_routing (user_id, availability, max_open, skills, updated_at) VALUES ($1, $2, $3, $4, $5)
+		_, err = tx.ExecContext(ctx, `INSERT INTO agent_routing (user_id, availability, max_open, max_chats, skills, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (user_id) DO UPDATE SET availability = excluded.availability, max_open = excluded.max_open,
-				skills = excluded.skills, updated_at = excluded.updated_at`,
-			userID, cur.Availability, cur.MaxOpen, string(sk), s.now().UnixMilli())
+				max_chats = excluded.max_chats, skills = excluded.skills, updated_at = excluded.updated_at`,
+			userID, cur.Availability, cur.MaxOpen, cur.MaxChats, string(sk), s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

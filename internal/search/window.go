@@ -12,7 +12,10 @@ import (
 // so its work is bounded by the window and never by how few of the matches the searcher may
 // open: a pre-sales agent searching 退款 must not walk every refund in the archive to learn
 // that none is theirs.
-func Newest(d storage.Dialect, index string, q Query, below int64, limit int, scored bool, arg func(any) string) string {
+//
+// from, when positive, is the smallest id to read (PostgreSQL reads messages partition by
+// partition, see Partition).
+func Newest(d storage.Dialect, index string, q Query, from, below int64, limit int, scored bool, arg func(any) string) string {
 	if d == storage.Postgres {
 		p := arg(q.TSQuery())
 		key := "sx." + keyColumn(index)
@@ -23,6 +26,9 @@ func Newest(d storage.Dialect, index string, q Query, below int64, limit int, sc
 		s += " FROM " + index + " sx WHERE sx.tokens @@ " + p + "::tsquery"
 		if below > 0 {
 			s += " AND " + key + " < " + arg(below)
+		}
+		if from > 0 {
+			s += " AND " + key + " >= " + arg(from)
 		}
 		return s + " ORDER BY " + key + " DESC LIMIT " + strconv.Itoa(limit)
 	}

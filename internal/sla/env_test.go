@@ -71,6 +71,7 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	e.tickets = ticket.NewService(ticket.Options{DB: db, Customers: e.customers, Blobs: blob.Database{DB: db}, Now: clk.Now})
 	e.sla = NewService(db, clk.Now)
 	e.tickets.OnChange(e.sla.OnTicketChange)
+	e.customers.OnChange(e.sla.OnCustomerChange)
 	users := user.NewService(db, clk.Now)
 	u, err := users.Create(e.ctx, auth.System(), user.CreateInput{Email: "li.na@example.com", Name: "李娜", Role: auth.RoleAdmin})
 	if err != nil {

@@ -96,8 +96,8 @@ func TestRunningStatuses(t *testing.T) {
 	}
 }
 
-// A customer who becomes VIP moves their open tickets to the VIP policy when the tier change
-// calls RefreshCustomerTx; time already run stays counted.
+// A customer who becomes VIP moves their open tickets to the VIP policy: the tier change
+// calls RefreshCustomerTx through the customer hook; time already run stays counted.
 func TestTierChangeRechoosesPolicy(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)
@@ -107,10 +107,6 @@ func TestTierChangeRechoosesPolicy(t *testing.T) {
 		e.clock.Set(at("2026-03-10 10:00"))
 		vip := "vip"
 		if _, err := e.customers.Update(e.ctx, e.agent, tk.Customer.ID, customer.Input{Tier: &vip}); err != nil {
-			t.Fatal(err)
-		}
-		err := db.Write(e.ctx, func(tx *storage.Tx) error { return e.sla.RefreshCustomerTx(tx, tk.Customer.ID, at("2026-03-10 10:00")) })
-		if err != nil {
 			t.Fatal(err)
 		}
 		st := e.state(tk)

@@ -164,6 +164,9 @@ func (s *Service) apply(tx *storage.Tx, t *ticket.Ticket, msg *ticket.MessageInf
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_sla WHERE ticket_id = $1`, t.ID); err != nil {
 			return err
 		}
+		if err := saveTicketDue(tx, nil, t); err != nil {
+			return err
+		}
 		return event.Append(tx, auth.System(), event.Ticket, t.ID, now,
 			event.Change{Action: "sla_policy", Field: "sla", Old: event.Str(st.PolicyName)})
 	}
@@ -227,6 +230,9 @@ func (s *Service) apply(tx *storage.Tx, t *ticket.Ticket, msg *ticket.MessageInf
 	}
 	st.plan(cal, pol, now)
 	if err := saveState(tx, st, now); err != nil {
+		return err
+	}
+	if err := saveTicketDue(tx, st, t); err != nil {
 		return err
 	}
 	if len(changes) == 0 {

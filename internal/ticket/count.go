@@ -16,6 +16,7 @@ func (s *Service) CountUpTo(ctx context.Context, a auth.Actor, f Filter, max int
 	if max < 1 {
 		max = 1
 	}
+	f.at = s.now()
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)

@@ -34,11 +34,17 @@ type Filter struct {
 	CreatedBefore time.Time
 	UpdatedAfter  time.Time
 	UpdatedBefore time.Time
-	Sort          string // updated (default), created, priority
+	SLA           string // due_soon (an unmet SLA target passed its warning time), overdue (its due time)
+	Sort          string // updated (default), created, priority, due (only tickets with a due time, soonest first)
 	Order         string // desc (default), asc
 	Cursor        string
 	Limit         int // 1…100, default 25
+
+	at time.Time // the instant due_soon and overdue are judged at (set by List and CountUpTo)
 }
+
+// SLAFilters are the values of Filter.SLA.
+var SLAFilters = []string{"due_soon", "overdue"}
 
 // Page is one page of tickets; Next is the cursor of the following page ("" at the end).
 type Page struct {
@@ -66,7 +72,11 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 	if f.Sort == "" {
 		f.Sort = "updated"
 	}
-	oneOf(fe, "sort", f.Sort, []string{"updated", "created", "priority"})
+	oneOf(fe, "sort", f.Sort, []string{"updated", "created", "priority", "due"})
+	if f.SLA != "" {
+		oneOf(fe, "sla", f.SLA, SLAFilters)
+	}
+	f.at = s.now()
 	if f.Order == "" {
 		f.Order = "desc"
 	}
@@ -117,6 +127,12 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) (*Page, erro
 	}
 	var err error
 	page.Items, err = loadByIDs(ctx, s.db.Read(), ids)
+	for _, t := range page.Items {
+		t.SLAState = t.SLAStateAt(f.at)
+		if a.Kind == auth.ActorCustomer {
+			t.SLADueAt, t.SLAWarnAt, t.SLAState = nil, nil, SLANone // an internal promise
+		}
+	}
 	return page, err
 }
 
@@ -128,6 +144,7 @@ var sortKeys = map[string][]string{
 	"updated":  {"updated_at", "id"},
 	"created":  {"created_at", "id"},
 	"priority": {"priority", "updated_at", "id"},
+	"due":      {"sla_due_at", "id"},
 }
 
 // listBranch reads the first limit+1 keys of one visibility branch, in the view's order.
@@ -233,7 +250,7 @@ func decodeCursor(c, sort string) ([]int64, bool) {
 		return nil, false
 	}
 	parts := strings.Split(string(raw), ".")
-	want := map[string]int{"updated": 2, "created": 2, "priority": 3}[sort]
+	want := map[string]int{"updated": 2, "created": 2, "priority": 3, "due": 2}[sort]
 	if len(parts) != want+1 || parts[0] != sort {
 		return nil, false
 	}
@@ -310,6 +327,23 @@ func filterConditions(f Filter, tagID int64, arg func(any) string) []string {
 	timeFilter("t.created_at", "<", f.CreatedBefore)
 	timeFilter("t.updated_at", ">=", f.UpdatedAfter)
 	timeFilter("t.updated_at", "<", f.UpdatedBefore)
-
+	// Due times live on the ticket (kept by internal/sla) under partial indexes per
+	// visibility branch that hold only tickets with a due time (migration 0009): every SLA
+	// condition names sla_due_at so that those indexes apply.
+	at := f.at
+	if at.IsZero() {
+		at = time.Now()
+	}
+	switch f.SLA {
+	case "overdue":
+		where = append(where, "t.sla_due_at <= "+arg(at.UnixMilli()))
+	case "due_soon":
+		now := arg(at.UnixMilli())
+		where = append(where, "t.sla_due_at > "+now, "t.sla_warn_at <= "+now)
+	default:
+		if f.Sort == "due" {
+			where = append(where, "t.sla_due_at IS NOT NULL")
+		}
+	}
 	return where
 }

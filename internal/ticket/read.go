@@ -19,7 +19,8 @@ import (
 const selectTickets = `SELECT t.id, t.number, t.subject, t.type, t.subtype, t.status, t.priority, t.channel,
 	t.customer_id, c.name, t.team_id, tm.name, t.department_id, d.name, t.assignee_id, a.name, t.owner_id, o.name,
 	mi.number, t.custom_fields, t.preview, t.message_count, t.version, t.created_at, t.updated_at,
-	t.first_response_at, t.last_customer_message_at, t.last_agent_message_at, t.resolved_at, t.closed_at
+	t.first_response_at, t.last_customer_message_at, t.last_agent_message_at, t.resolved_at, t.closed_at,
+	t.sla_due_at, t.sla_warn_at
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
 LEFT JOIN teams tm ON tm.id = t.team_id
@@ -35,11 +36,11 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	var prio int
 	var cf string
 	var created, updated int64
-	var firstResp, lastCust, lastAgent, resolved, closed sql.NullInt64
+	var firstResp, lastCust, lastAgent, resolved, closed, slaDue, slaWarn sql.NullInt64
 	err := row.Scan(&t.ID, &t.Number, &t.Subject, &t.Type, &t.Subtype, &t.Status, &prio, &t.Channel,
 		&t.Customer.ID, &t.Customer.Name, &teamID, &teamName, &deptID, &deptName, &assigneeID, &assigneeName, &ownerID, &ownerName,
 		&mergedInto, &cf, &t.Preview, &t.MessageCount, &t.Version, &created, &updated,
-		&firstResp, &lastCust, &lastAgent, &resolved, &closed)
+		&firstResp, &lastCust, &lastAgent, &resolved, &closed, &slaDue, &slaWarn)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +56,8 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	t.CreatedAt, t.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 	t.FirstResponseAt, t.LastCustomerMessageAt, t.LastAgentMessageAt = when(firstResp), when(lastCust), when(lastAgent)
 	t.ResolvedAt, t.ClosedAt = when(resolved), when(closed)
+	t.SLADueAt, t.SLAWarnAt = when(slaDue), when(slaWarn)
+	t.SLAState = SLANone
 	t.Tags = []string{}
 	return &t, nil
 }
@@ -191,7 +194,9 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, number int64) (*Ticket,
 	if err != nil {
 		return nil, err
 	}
+	t.SLAState = t.SLAStateAt(s.now())
 	if a.Kind == auth.ActorCustomer {
+		t.SLADueAt, t.SLAWarnAt, t.SLAState = nil, nil, SLANone
 		t.Owner, t.Assignee, t.Department = nil, nil, nil
 		t.CustomFields = map[string]any{}
 		t.Tags = []string{}

@@ -43,6 +43,28 @@ func priorityName(rank int) string {
 	return Priorities[rank-1]
 }
 
+// Service-level states of a ticket, from the due and warning times of its unmet SLA
+// targets (kept on the ticket by the sla package) and the clock.
+const (
+	SLANone     = "none"     // no unmet target with a due time: no policy, paused, or all met
+	SLAOK       = "ok"       // every unmet target is before its warning time
+	SLAWarning  = "warning"  // an unmet target passed its warning share: due soon
+	SLABreached = "breached" // an unmet target passed its due time: overdue
+)
+
+// SLAStateAt is the ticket's service-level state at now.
+func (t *Ticket) SLAStateAt(now time.Time) string {
+	switch {
+	case t.SLADueAt == nil:
+		return SLANone
+	case !t.SLADueAt.After(now):
+		return SLABreached
+	case t.SLAWarnAt != nil && !t.SLAWarnAt.After(now):
+		return SLAWarning
+	}
+	return SLAOK
+}
+
 // Ref names a related record.
 type Ref struct {
 	ID   int64  `json:"id"`
@@ -77,6 +99,9 @@ type Ticket struct {
 	LastAgentMessageAt    *time.Time     `json:"last_agent_message_at"`
 	ResolvedAt            *time.Time     `json:"resolved_at"`
 	ClosedAt              *time.Time     `json:"closed_at"`
+	SLADueAt              *time.Time     `json:"sla_due_at"`  // the earliest due time of an unmet SLA target
+	SLAWarnAt             *time.Time     `json:"sla_warn_at"` // the earliest warning time of an unmet SLA target
+	SLAState              string         `json:"sla_state"`   // SLANone, SLAOK, SLAWarning or SLABreached, as of the read
 	Links                 []Link         `json:"links,omitempty"`
 }
 

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kefuhq/kefu/internal/apperr"
@@ -25,7 +27,15 @@ type adminData struct {
 	FieldTypes []string
 	Err        *formError
 	Form       map[string]string // what was typed, kept after an error
+	UserNames  map[int64]string
+	FormAction string // the form that failed (its action), so a row's form can show its error
 }
+
+// Failed reports whether the error shown belongs to the form posting to action.
+func (d *adminData) Failed(action string) bool { return d.Err != nil && d.FormAction == action }
+
+// Member reports whether user id is in the list (for the team choices of a user).
+func (d *adminData) Member(list []int64, id int64) bool { return slices.Contains(list, id) }
 
 // Value is what was typed into a field of the failed form.
 func (d *adminData) Value(name string) string { return d.Form[name] }
@@ -59,9 +69,12 @@ func (u *UI) adminPage(w http.ResponseWriter, r *http.Request, c *reqCtx, name s
 	if err != nil {
 		return err
 	}
-	d.TeamNames = map[int64]string{}
+	d.TeamNames, d.UserNames = map[int64]string{}, map[int64]string{}
 	for _, t := range d.Teams {
 		d.TeamNames[t.ID] = t.Name
+	}
+	for _, us := range d.Users {
+		d.UserNames[us.ID] = us.Name
 	}
 	u.render(w, r, status, name, u.page(c, "admin", name+".title", d))
 	return nil
@@ -92,7 +105,11 @@ func (u *UI) adminSaved(w http.ResponseWriter, r *http.Request, c *reqCtx, name,
 			form[k] = r.PostForm.Get(k)
 		}
 	}
-	return u.adminPage(w, r, c, name, http.StatusUnprocessableEntity, &adminData{Err: fe, Form: form})
+	status := http.StatusUnprocessableEntity
+	if e, _ := apperr.As(err); e.Kind == apperr.KindConflict {
+		status = http.StatusConflict // in use: nothing was changed
+	}
+	return u.adminPage(w, r, c, name, status, &adminData{Err: fe, Form: form, FormAction: r.URL.Path})
 }
 
 func (u *UI) phrasesPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -132,11 +149,28 @@ func (u *UI) createUser(w http.ResponseWriter, r *http.Request, c *reqCtx) error
 	return u.adminSaved(w, r, c, "admin_users", "/admin/users", err)
 }
 
-// updateUser changes a user's role or switches the account off (admins only, by the domain).
+// updateUser changes a user's role and teams or switches the account off (admins only, by
+// the domain). An admin cannot lock themselves out: their own account stays active and admin.
 func (u *UI) updateUser(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := adminOnly(c, false); err != nil {
+		return err
+	}
+	id := pathInt(r, "id")
 	role := auth.Role(r.PostFormValue("role"))
 	active := r.PostFormValue("active") != ""
-	_, err := u.Users.Update(r.Context(), c.Actor, pathInt(r, "id"), user.UpdateInput{Role: &role, Active: &active})
+	if id == c.User.ID && (role != auth.RoleAdmin || !active) {
+		return u.adminSaved(w, r, c, "admin_users", "/admin/users", apperr.Invalid("active", "self_lockout", nil))
+	}
+	_, err := u.Users.Update(r.Context(), c.Actor, id, user.UpdateInput{Role: &role, Active: &active})
+	if err == nil && r.PostForm.Has("teams_shown") {
+		teams := []int64{}
+		for _, v := range r.PostForm["teams"] {
+			if n, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+				teams = append(teams, n)
+			}
+		}
+		err = u.Users.SetTeams(r.Context(), c.Actor, id, teams)
+	}
 	return u.adminSaved(w, r, c, "admin_users", "/admin/users", err)
 }
 
@@ -153,8 +187,22 @@ func (u *UI) createTeam(w http.ResponseWriter, r *http.Request, c *reqCtx) error
 	return u.adminSaved(w, r, c, "admin_teams", "/admin/teams", err)
 }
 
+// addMember adds a user to a team, or with remove set takes them out.
 func (u *UI) addMember(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	err := u.Users.SetMember(r.Context(), c.Actor, pathInt(r, "id"), formID(r, "user_id"), r.PostFormValue("remove") == "")
+	return u.adminSaved(w, r, c, "admin_teams", "/admin/teams", err)
+}
+
+// updateTeam renames a team or department or changes its description.
+func (u *UI) updateTeam(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
+	_, err := u.Users.UpdateTeam(r.Context(), c.Actor, pathInt(r, "id"), user.TeamInput{Name: &name, Description: &desc})
+	return u.adminSaved(w, r, c, "admin_teams", "/admin/teams", err)
+}
+
+// deleteTeam removes a team no ticket or mailbox uses; the domain says what still does.
+func (u *UI) deleteTeam(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	err := u.Users.DeleteTeam(r.Context(), c.Actor, pathInt(r, "id"))
 	return u.adminSaved(w, r, c, "admin_teams", "/admin/teams", err)
 }
 
@@ -179,6 +227,18 @@ func (u *UI) createTag(w http.ResponseWriter, r *http.Request, c *reqCtx) error 
 	return u.adminSaved(w, r, c, "admin_tags", "/admin/tags", err)
 }
 
+// renameTag changes a tag's name wherever it is used.
+func (u *UI) renameTag(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	_, err := u.Tags.Rename(r.Context(), c.Actor, pathInt(r, "id"), r.PostFormValue("name"))
+	return u.adminSaved(w, r, c, "admin_tags", "/admin/tags", err)
+}
+
+// deleteTag removes a tag nothing carries; the domain says what still does.
+func (u *UI) deleteTag(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	err := u.Tags.Delete(r.Context(), c.Actor, pathInt(r, "id"))
+	return u.adminSaved(w, r, c, "admin_tags", "/admin/tags", err)
+}
+
 func (u *UI) fieldsPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	if err := adminOnly(c, false); err != nil {
 		return err
@@ -191,5 +251,27 @@ func (u *UI) createField(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 		LabelZH: r.PostFormValue("label_zh"), LabelEN: r.PostFormValue("label_en"), Options: lines(r.PostFormValue("options")),
 		Required: r.PostFormValue("required") != ""}
 	_, err := u.CustomFields.Create(r.Context(), c.Actor, in)
+	return u.adminSaved(w, r, c, "admin_fields", "/admin/fields", err)
+}
+
+// updateField changes a custom field's labels, options, required flag or position; its key,
+// entity and type stay (stored values depend on them).
+func (u *UI) updateField(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	zh, en, required := r.PostFormValue("label_zh"), r.PostFormValue("label_en"), r.PostFormValue("required") != ""
+	p := customfield.Patch{LabelZH: &zh, LabelEN: &en, Required: &required, Options: lines(r.PostFormValue("options"))}
+	if v := strings.TrimSpace(r.PostFormValue("position")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return u.adminSaved(w, r, c, "admin_fields", "/admin/fields", apperr.Invalid("position", "want_number", nil))
+		}
+		p.Position = &n
+	}
+	_, err := u.CustomFields.Update(r.Context(), c.Actor, pathInt(r, "id"), p)
+	return u.adminSaved(w, r, c, "admin_fields", "/admin/fields", err)
+}
+
+// deleteField removes a custom field no record has a value for; the domain says how many do.
+func (u *UI) deleteField(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	err := u.CustomFields.Delete(r.Context(), c.Actor, pathInt(r, "id"))
 	return u.adminSaved(w, r, c, "admin_fields", "/admin/fields", err)
 }

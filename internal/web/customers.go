@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kefuhq/kefu/internal/customer"
+	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/event"
 	"github.com/kefuhq/kefu/internal/ticket"
 )
@@ -49,7 +50,9 @@ type customerData struct {
 	Stgs    []string
 	Err     *formError
 	Notice  string
+	CF      []cfInput                // custom fields
 	typed   func(*customer.Customer) // puts back what was typed after an error
+	cfTyped url.Values               // custom field values typed into a refused form
 }
 
 // customerPage opens a record; the domain logs the view (查阅登记).
@@ -76,12 +79,18 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *http.Request, c *reqCtx, id 
 		return err
 	}
 	d.Tickets = page.Items
+	defs, err := u.customFields(ctx, customfield.Customer)
+	if err != nil {
+		return err
+	}
+	d.CF = cfInputs(c.Lang, defs, cs.CustomFields, d.cfTyped, d.Err)
+	labels := cfLabels(c.Lang, defs)
 	events, err := u.Customers.Events(ctx, c.Actor, id, 0, 100)
 	if err != nil {
 		return err
 	}
 	for _, e := range events {
-		d.Events = append(d.Events, entry{At: e.At, Actor: e.ActorName, Event: describeCustomerEvent(c.Lang, e)})
+		d.Events = append(d.Events, entry{At: e.At, Actor: e.ActorName, Event: describeCustomerEvent(c.Lang, e, labels)})
 	}
 	u.render(w, r, status, "customer", u.page(c, "customers", "", d))
 	return nil
@@ -107,8 +116,15 @@ func (u *UI) updateCustomer(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 	if v, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64); err == nil {
 		in.Version = &v
 	}
+	defs, err := u.customFields(r.Context(), customfield.Customer)
+	if err != nil {
+		return err
+	}
+	if cf := cfValues(r.PostForm, defs); len(cf) > 0 {
+		in.CustomFields = cf
+	}
 	if _, err := u.Customers.Update(r.Context(), c.Actor, id, in); err != nil {
-		fe, ok := asFormError(c.Lang, err)
+		fe, ok := cfFormError(c.Lang, err, defs)
 		if !ok {
 			return err
 		}
@@ -118,6 +134,7 @@ func (u *UI) updateCustomer(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 		}
 		d := &customerData{Err: fe}
 		if !fe.Stale {
+			d.cfTyped = r.PostForm
 			d.typed = func(cs *customer.Customer) {
 				cs.Name, cs.Organization, cs.Tier, cs.Stage, cs.Notes = *in.Name, *in.Organization, *in.Tier, *in.Stage, *in.Notes
 				cs.Emails, cs.Phones, cs.Tags = in.Emails, in.Phones, in.Tags
@@ -130,7 +147,10 @@ func (u *UI) updateCustomer(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 }
 
 // describeCustomerEvent tells a change to a customer record in the user's language.
-func describeCustomerEvent(lang langT, e event.Event) string {
+func describeCustomerEvent(lang langT, e event.Event, cfLabels map[string]string) string {
+	if s, ok := cfDescribe(lang, cfLabels, e.Field, e.Old, e.New); ok {
+		return s
+	}
 	str := func(v *string) string {
 		if v == nil {
 			return ""

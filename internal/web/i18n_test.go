@@ -13,6 +13,7 @@ import (
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/i18n"
+	"github.com/kefuhq/kefu/internal/mail"
 	"github.com/kefuhq/kefu/internal/ticket"
 	"github.com/kefuhq/kefu/internal/web/phrase"
 )
@@ -68,6 +69,12 @@ func dynamicKeys() map[string][]string {
 		"event.customer_": {"created", "changed"},
 		"role.":           roles,
 		"admin_":          admin,
+		// The email administration (mailboxes.go).
+		"tls.":          mail.TLSModes,
+		"mail_check.":   mail.Stages,
+		"mail_state.":   mail.InboundStates,
+		"outbox_state.": mail.OutboxStates,
+		"mail_auto.":    {"auto-reply", "bulk", "list", "dsn", "mailer-daemon"},
 		// Customer fields in the change trail; others show their raw name.
 		"field.": {"name", "organization", "tier", "stage", "notes", "emails", "phones", "tags"},
 	}

@@ -17,7 +17,7 @@ import (
 const countCap = 1000
 
 // builtinViews are the inbox's views, in the sidebar's order.
-var builtinViews = []string{"mine", "team", "open", "department", "recent"}
+var builtinViews = []string{"mine", "team", "chats", "open", "due_soon", "overdue", "department", "recent"}
 
 var openStatuses = []string{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPendingCustomer, ticket.StatusPendingDepartment}
 
@@ -30,10 +30,14 @@ func viewFilter(view string, a auth.Actor) ticket.Filter {
 			f.TeamID = a.Teams[0]
 		}
 		return f
+	case "chats":
+		return chatsFilter() // waiting chats: nobody accepted them yet
 	case "open":
 		return ticket.Filter{Statuses: []string{ticket.StatusNew, ticket.StatusOpen}}
 	case "department":
 		return ticket.Filter{Statuses: []string{ticket.StatusPendingDepartment}}
+	case "due_soon", "overdue": // service levels, soonest due first (migration 0009)
+		return ticket.Filter{SLA: view, Sort: "due", Order: "asc"}
 	case "recent":
 		return ticket.Filter{}
 	default: // mine
@@ -89,9 +93,18 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		f.Statuses = strings.Split(s, ",")
 	}
 	f.Priority, f.Type, f.Tag = q.Get("priority"), q.Get("type"), q.Get("tag")
-	f.Sort, f.Cursor, f.Limit = q.Get("sort"), q.Get("cursor"), u.PageSize
+	if s := q.Get("sort"); s != "" || f.Sort == "" {
+		f.Sort, f.Order = s, ""
+	}
+	f.Cursor, f.Limit = q.Get("cursor"), u.PageSize
+	if s := q.Get("sla"); s != "" {
+		f.SLA = s
+	}
 	if f.Sort == "" {
 		f.Sort = "updated"
+	}
+	if f.Sort == "due" {
+		f.Order = "asc" // soonest due first
 	}
 	d := &inboxData{View: view, Query: q, Q: strings.TrimSpace(q.Get("q")), Sort: f.Sort,
 		Statuses: ticket.Statuses, Prios: ticket.Priorities, Types: ticket.Types, Snippets: map[int64]string{}}

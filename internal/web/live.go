@@ -76,7 +76,7 @@ func (u *UI) live(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 				return nil // shutting down
 			}
 			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "event: change\ndata: %s\n\n", b)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", liveEventName(e), b) // presence and typing are not changes
 		}
 		flusher.Flush()
 	}

@@ -29,6 +29,7 @@ type reqCtx struct {
 	Session *session.Session
 	Lang    i18n.Lang
 	Loc     *time.Location
+	avail   func() string // the agent's availability for the header, read on first use
 }
 
 // pageFunc is a signed-in handler; a returned error becomes an error page.
@@ -87,6 +88,7 @@ func (u *UI) signedIn(h pageFunc) http.Handler {
 			return
 		}
 		c := &reqCtx{User: usr, Actor: usr.Actor(), Session: sess, Lang: i18n.Match(usr.Locale), Loc: location(usr.TimeZone)}
+		c.avail = u.availabilityLoader(r.Context(), usr)
 		if !safeMethod(r.Method) && !validCSRF(r, sess.CSRF) {
 			u.renderError(w, r, c, http.StatusForbidden, "error.csrf")
 			return

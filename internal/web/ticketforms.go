@@ -8,7 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kefuhq/kefu/internal/apperr"
+	"github.com/kefuhq/kefu/internal/customer"
+	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/ticket"
+	"github.com/kefuhq/kefu/internal/user"
 )
 
 func ticketURL(n int64, done string) string {
@@ -111,8 +115,26 @@ func (u *UI) updateFields(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 			}
 		}
 	}
+	defs, err := u.customFields(r.Context(), customfield.Ticket)
+	if err != nil {
+		return err
+	}
+	if cf := cfValues(r.PostForm, defs); len(cf) > 0 {
+		p.CustomFields = cf
+	}
 	if _, err := u.Tickets.Update(r.Context(), c.Actor, n, p); err != nil {
-		return u.formFailed(w, r, c, n, "fields", err, &ticketData{})
+		fe, ok := cfFormError(c.Lang, err, defs)
+		if !ok {
+			return err
+		}
+		d := &ticketData{Form: "fields", Err: fe}
+		status := http.StatusUnprocessableEntity
+		if fe.Stale {
+			status = http.StatusConflict
+		} else {
+			d.cfTyped = r.PostForm
+		}
+		return u.showTicket(w, r, c, n, status, d)
 	}
 	http.Redirect(w, r, ticketURL(n, "saved"), http.StatusSeeOther)
 	return nil
@@ -170,5 +192,114 @@ func (u *UI) attachment(w http.ResponseWriter, r *http.Request, c *reqCtx) error
 	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+url.PathEscape(at.Filename))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
+	return nil
+}
+
+// newTicketData fills the form that opens a ticket on a customer's behalf (a phone call, a
+// walk-in, a mail forwarded by hand).
+type newTicketData struct {
+	Customer *customer.Customer // when opened from a customer's page
+	Teams    []*user.Team
+	Types    []string
+	Prios    []string
+	Channels []string
+	CF       []cfInput
+	Err      *formError
+	Form     url.Values // what was typed, kept after an error
+}
+
+// Value is what was typed into a field, or def.
+func (d *newTicketData) Value(name, def string) string {
+	if d.Form != nil && d.Form.Has(name) {
+		return d.Form.Get(name)
+	}
+	return def
+}
+
+// newTicketChannels are the channels an agent may record a ticket as arriving by.
+var newTicketChannels = []string{"phone", "email", "chat", "portal"}
+
+func (u *UI) newTicketPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return u.showNewTicket(w, r, c, http.StatusOK, &newTicketData{}, formIDQuery(r, "customer"))
+}
+
+func formIDQuery(r *http.Request, name string) int64 {
+	v, _ := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+	return v
+}
+
+func (u *UI) showNewTicket(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, d *newTicketData, customerID int64) error {
+	if !c.Actor.IsAdmin() && !c.Actor.ServesCustomers() {
+		return apperr.Forbidden("")
+	}
+	ctx := r.Context()
+	if customerID != 0 {
+		cs, err := u.customerSummary(ctx, c.Actor, customerID)
+		if err != nil {
+			return err
+		}
+		d.Customer = cs
+	}
+	teams, err := u.Users.ListTeams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.Kind == user.KindTeam {
+			d.Teams = append(d.Teams, t)
+		}
+	}
+	defs, err := u.customFields(ctx, customfield.Ticket)
+	if err != nil {
+		return err
+	}
+	d.CF = cfInputs(c.Lang, defs, nil, d.Form, d.Err)
+	d.Types, d.Prios, d.Channels = ticket.Types, ticket.Priorities, newTicketChannels
+	u.render(w, r, status, "ticket_new", u.page(c, "inbox", "ticket_new.title", d))
+	return nil
+}
+
+// createTicket opens a ticket with its first message (the customer's words as the agent
+// took them down) and its custom fields, in one command.
+func (u *UI) createTicket(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	r.Body = http.MaxBytesReader(w, r.Body, int64(2*u.Tickets.Limits().BodyBytes)+64<<10)
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	defs, err := u.customFields(r.Context(), customfield.Ticket)
+	if err != nil {
+		return err
+	}
+	in := ticket.CreateInput{Subject: r.PostFormValue("subject"), Type: r.PostFormValue("type"), Priority: r.PostFormValue("priority"),
+		Channel: r.PostFormValue("channel"), TeamID: formID(r, "team_id"),
+		Message: &ticket.MessageInput{Author: "customer", Body: r.PostFormValue("body")}}
+	customerID := formID(r, "customer_id")
+	if customerID != 0 {
+		in.Customer = ticket.CustomerRef{ID: customerID}
+	} else {
+		in.Customer = ticket.CustomerRef{Name: strings.TrimSpace(r.PostFormValue("customer_name")),
+			Email: strings.TrimSpace(r.PostFormValue("customer_email")), Phone: strings.TrimSpace(r.PostFormValue("customer_phone"))}
+	}
+	if cf := cfValues(r.PostForm, defs); len(cf) > 0 {
+		// An emptied field is simply absent on a new ticket.
+		for k, v := range cf {
+			if v == nil {
+				delete(cf, k)
+			}
+		}
+		in.CustomFields = cf
+	}
+	if k := r.PostFormValue("idem"); k != "" {
+		in.IdempotencyKey = "web:" + strconv.FormatInt(c.User.ID, 10) + ":" + k
+	}
+	t, err := u.Tickets.Create(r.Context(), c.Actor, in)
+	if err != nil {
+		fe, ok := cfFormError(c.Lang, err, defs)
+		if !ok {
+			return err
+		}
+		return u.showNewTicket(w, r, c, http.StatusUnprocessableEntity, &newTicketData{Err: fe, Form: r.PostForm}, customerID)
+	}
+	http.Redirect(w, r, ticketURL(t.Number, "created"), http.StatusSeeOther)
 	return nil
 }

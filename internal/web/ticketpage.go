@@ -4,12 +4,15 @@ import (
 	"context"
 	"github.com/kefuhq/kefu/internal/i18n"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/customer"
+	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/event"
 	"github.com/kefuhq/kefu/internal/ticket"
 	"github.com/kefuhq/kefu/internal/user"
@@ -48,7 +51,9 @@ type ticketData struct {
 	Reason    string
 	Notice    string
 	AgentName string
-	Idem      string // this rendering's idempotency key: a double submit stores one message
+	Idem      string     // this rendering's idempotency key: a double submit stores one message
+	CF        []cfInput  // the ticket's custom fields (customfields.go)
+	cfTyped   url.Values // what a refused fields form carried
 }
 
 // ticketPage shows one ticket: the timeline, the composer, the fields and the customer.
@@ -62,6 +67,8 @@ func (u *UI) ticketPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error
 		d.Notice = tr(c.Lang, "ticket.saved")
 	case "transferred":
 		d.Notice = tr(c.Lang, "ticket.transferred")
+	case "created":
+		d.Notice = tr(c.Lang, "ticket.created")
 	}
 	return u.showTicket(w, r, c, n, http.StatusOK, d)
 }
@@ -76,6 +83,9 @@ func (u *UI) showTicket(w http.ResponseWriter, r *http.Request, c *reqCtx, n int
 	if t.MergedInto != nil {
 		http.Redirect(w, r, "/tickets/"+strconv.FormatInt(*t.MergedInto, 10), http.StatusFound)
 		return nil
+	}
+	if t.Channel == channelChat && r.URL.Query().Get("as") != "ticket" {
+		return u.showChat(w, r, c, t, status, d) // a conversation; ?as=ticket shows the full ticket page
 	}
 	d.T = t
 	d.Statuses, d.Prios, d.Types, d.Subtypes = ticket.Statuses, ticket.Priorities, ticket.Types, ticket.Subtypes
@@ -103,7 +113,12 @@ func (u *UI) showTicket(w http.ResponseWriter, r *http.Request, c *reqCtx, n int
 	if err != nil {
 		return err
 	}
-	names := nameBook{teams: map[int64]string{}, users: map[int64]string{}}
+	defs, err := u.customFields(ctx, customfield.Ticket)
+	if err != nil {
+		return err
+	}
+	d.CF = cfInputs(c.Lang, defs, t.CustomFields, d.cfTyped, d.Err)
+	names := nameBook{teams: map[int64]string{}, users: map[int64]string{}, fields: cfLabels(c.Lang, defs)}
 	for _, tm := range teams {
 		names.teams[tm.ID] = tm.Name
 		if tm.Kind == user.KindDepartment {
@@ -162,7 +177,10 @@ func (u *UI) customerSummary(ctx context.Context, a auth.Actor, id int64) (*cust
 }
 
 // nameBook turns the ids in events into names.
-type nameBook struct{ teams, users map[int64]string }
+type nameBook struct {
+	teams, users map[int64]string
+	fields       map[string]string // custom field labels by "custom_fields.<key>"
+}
 
 func (nb nameBook) name(m map[int64]string, v *string) string {
 	if v == nil || *v == "" {
@@ -209,6 +227,9 @@ func describeEvent(lang langT, e event.Event, nb nameBook) string {
 		return tr(lang, "event.field", "field", tr(lang, "field.type"), "old", tr(lang, "type."+str(e.Old)), "new", tr(lang, "type."+str(e.New)))
 	case e.Field == "tags":
 		return tr(lang, "event.tags", "new", str(e.New))
+	case strings.HasPrefix(e.Field, "custom_fields."):
+		s, _ := cfDescribe(lang, nb.fields, e.Field, e.Old, e.New)
+		return s
 	case e.Field != "":
 		return tr(lang, "event.field", "field", e.Field, "old", str(e.Old), "new", str(e.New))
 	default:

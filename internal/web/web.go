@@ -14,7 +14,10 @@ import (
 
 	"github.com/kefuhq/kefu/internal/customer"
 	"github.com/kefuhq/kefu/internal/customfield"
+	"github.com/kefuhq/kefu/internal/mail"
+	"github.com/kefuhq/kefu/internal/notify"
 	"github.com/kefuhq/kefu/internal/realtime"
+	"github.com/kefuhq/kefu/internal/routing"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 	"github.com/kefuhq/kefu/internal/ticket"
@@ -34,11 +37,20 @@ type Options struct {
 	Tickets      *ticket.Service
 	Tags         *tag.Service
 	CustomFields *customfield.Service
+	Mail         *mail.Service // the email channel's administration pages; off when nil
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time
 	PageSize     int             // tickets per inbox page; 50 when zero
 	Realtime     realtime.Broker // live updates; an in-process broker when nil
+	SetupOpen    bool            // listening on loopback only: first-run setup from this machine needs no code
+
+	// Chat (issue #5): Routing keeps agents' availability (the header switch, hidden when
+	// nil); Chats accepts and closes chats (internal/chat; the ticket service's rules when nil).
+	Routing *routing.Service
+	Chats   ChatDesk
+
+	Notify *notify.Service // in-app notifications: the header's bell (notifications.go)
 }
 
 // UI serves the web pages.
@@ -49,6 +61,7 @@ type UI struct {
 	pages    *pages
 	mux      *http.ServeMux
 	streams  atomic.Int64 // live-update streams open now (LiveStreams)
+	setup    setupState   // this node's printed first-run setup code
 }
 
 // LiveStreams is how many live-update streams this node holds open, for the metrics.
@@ -86,10 +99,12 @@ func New(o Options) *UI {
 	u.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
 	})
-	u.mux.HandleFunc("GET /login", u.loginPage)
+	u.mux.HandleFunc("GET /login", u.loginOrSetup)
+	u.mux.HandleFunc("GET /setup", u.setupPage)
+	u.mux.HandleFunc("POST /setup", u.claimSetup)
 	u.mux.HandleFunc("POST /login", u.login)
 	u.mux.HandleFunc("POST /language", u.guestLanguage)
-	for _, r := range u.routes() {
+	for _, r := range append(u.routes(), u.mailRoutes()...) {
 		u.mux.Handle(r.pattern, u.signedIn(r.handler))
 	}
 	u.mux.Handle("/", u.signedIn(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -123,8 +138,22 @@ func (u *UI) routes() []route {
 		{"POST /views", u.saveView},
 		{"POST /views/{id}/delete", u.deleteView},
 		{"POST /tickets/bulk", u.bulk},
+		{"GET /tickets/new", u.newTicketPage},
+		{"POST /tickets", u.createTicket},
 		{"GET /tickets/{number}", u.ticketPage},
 		{"GET /tickets/{number}/live", u.live},
+		{"POST /tickets/{number}/presence", u.presence},
+		{"GET /tickets/{number}/chat/update", u.chatUpdate},
+		{"POST /tickets/{number}/chat/send", u.chatSend},
+		{"POST /tickets/{number}/chat/accept", u.chatAccept},
+		{"POST /tickets/{number}/chat/close", u.chatClose},
+		{"GET /live/inbox", u.liveInbox},
+		{"GET /live/notifications", u.liveNotifications},
+		{"GET /notifications", u.notificationsList},
+		{"GET /notifications/bell", u.bell},
+		{"POST /notifications/read", u.markNotificationsRead},
+		{"GET /chats/waiting", u.waitingChats},
+		{"POST /availability", u.setAvailability},
 		{"POST /tickets/{number}/messages", u.addMessage},
 		{"POST /tickets/{number}/fields", u.updateFields},
 		{"POST /tickets/{number}/transfer", u.transfer},
@@ -144,9 +173,15 @@ func (u *UI) routes() []route {
 		{"GET /admin/teams", u.teamsPage},
 		{"POST /admin/teams", u.createTeam},
 		{"POST /admin/teams/{id}/members", u.addMember},
+		{"POST /admin/teams/{id}", u.updateTeam},
+		{"POST /admin/teams/{id}/delete", u.deleteTeam},
 		{"GET /admin/tags", u.tagsPage},
 		{"POST /admin/tags", u.createTag},
+		{"POST /admin/tags/{id}", u.renameTag},
+		{"POST /admin/tags/{id}/delete", u.deleteTag},
 		{"GET /admin/fields", u.fieldsPage},
 		{"POST /admin/fields", u.createField},
+		{"POST /admin/fields/{id}", u.updateField},
+		{"POST /admin/fields/{id}/delete", u.deleteField},
 	}
 }

@@ -139,7 +139,8 @@ func TestGolden(t *testing.T) {
 //
 //	go test ./internal/mail/parse -run '^$' -fuzz FuzzParse -fuzztime 60s
 func FuzzParse(f *testing.F) {
-	for _, file := range corpus(f) {
+	bounces, _ := filepath.Glob(filepath.Join("testdata", "bounce", "*.eml"))
+	for _, file := range append(corpus(f), bounces...) {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -182,6 +183,12 @@ func FuzzParse(f *testing.F) {
 		hReply, hQuoted := SplitQuotedHTML(m.HTML)
 		if !utf8.ValidString(hReply) || !utf8.ValidString(hQuoted) || (hQuoted == "" && hReply != m.HTML) {
 			t.Fatalf("SplitQuotedHTML(%q) = %q, %q", m.HTML, hReply, hQuoted)
+		}
+		if b := ParseBounce(m); b != nil {
+			_ = b.Reason()
+			if len(b.Recipients) > 100 || strings.ContainsAny(b.OriginalMessageID, "<>\r\n") {
+				t.Fatalf("bounce read badly: %d recipients, original %q", len(b.Recipients), b.OriginalMessageID)
+			}
 		}
 	})
 }

@@ -79,6 +79,8 @@
       box.querySelector("span").textContent = box.getAttribute("data-text").split("{who}").join(e.actor || box.getAttribute("data-someone"));
       box.hidden = false;
     });
+    // Who else is on the ticket: chat.js keeps the list.
+    stream.addEventListener("presence", function (ev) { document.dispatchEvent(new CustomEvent("kefu:presence", { detail: JSON.parse(ev.data) })); });
   }
   document.addEventListener("DOMContentLoaded", watch);
   document.addEventListener("htmx:afterSettle", watch);
