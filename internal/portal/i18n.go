@@ -2,8 +2,6 @@ package portal
 
 import (
 	"embed"
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -16,44 +14,10 @@ import (
 //go:embed i18n/*.json
 var catalogFiles embed.FS
 
-var catalogs = loadCatalogs()
+var catalogs = i18n.MustLoadPages(catalogFiles, "i18n")
 
-func loadCatalogs() map[i18n.Lang]map[string]string {
-	out := map[i18n.Lang]map[string]string{}
-	for _, l := range i18n.Langs {
-		b, err := catalogFiles.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("portal: catalog %s: %v", l, err))
-		}
-		out[l] = m
-	}
-	return out
-}
-
-// tr translates a portal key; args are name, value pairs. An unknown key shows as itself,
-// so a gap is visible (and the catalog test fails first).
-func tr(lang i18n.Lang, key string, args ...any) string {
-	cat, ok := catalogs[lang]
-	if !ok {
-		cat = catalogs[i18n.ZH]
-	}
-	s, ok := cat[key]
-	if !ok {
-		return key
-	}
-	if len(args) < 2 || !strings.Contains(s, "{") {
-		return s
-	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
-	}
-	return strings.NewReplacer(pairs...).Replace(s)
-}
+// tr translates a page key; args are name, value pairs (see i18n.Pages.T).
+func tr(lang i18n.Lang, key string, args ...any) string { return catalogs.T(lang, key, args...) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
