@@ -31,7 +31,6 @@ import (
 	"github.com/kefuhq/kefu/internal/rating"
 	"github.com/kefuhq/kefu/internal/realtime"
 	"github.com/kefuhq/kefu/internal/routing"
-	"github.com/kefuhq/kefu/internal/search"
 	"github.com/kefuhq/kefu/internal/sla"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
@@ -237,11 +236,6 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); a.Jobs.Run(jobsCtx) }()
 	defer func() { stopJobs(); <-jobsDone }()
-	// PostgreSQL's message index grows partition by partition (search.Partition).
-	partsCtx, stopParts := context.WithCancel(ctx)
-	partsDone := make(chan struct{})
-	go func() { defer close(partsDone); a.keepSearchPartitions(partsCtx) }()
-	defer func() { stopParts(); <-partsDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("kefu is serving", "url", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect()))
@@ -260,24 +254,4 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
-}
-
-// keepSearchPartitions creates PostgreSQL's message-index partitions ahead of the newest
-// message, at start and every minute, until ctx ends (nothing to do on SQLite).
-func (a *App) keepSearchPartitions(ctx context.Context) {
-	if a.DB.Dialect() != storage.Postgres {
-		return
-	}
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if err := search.EnsurePartitions(ctx, a.DB); err != nil && ctx.Err() == nil {
-			a.Logger.Warn("search partitions", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

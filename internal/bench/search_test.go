@@ -68,9 +68,9 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	}
 	// ticket.matchQuery, unscoped: a window of the newest matches from the index, each marked
 	// ok where the actor may open its ticket and the filter keeps it.
-	window := func(from, below int64, limit int, scored bool) (string, []any) {
+	window := func(below int64, limit int, scored bool) (string, []any) {
 		args = nil
-		w := search.Newest(d, search.Messages, q, from, below, limit, scored, arg)
+		w := search.Newest(d, search.Messages, q, below, limit, scored, arg)
 		var conds []string
 		if v := visibility(a, arg); v != "" {
 			conds = append(conds, v)
@@ -91,43 +91,31 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	}
 	// Search's first page: one window of 2,001 matches serves the count and the page; relevance
 	// then reads one scored window of 2,000.
-	// On PostgreSQL the window is read partition by partition, newest first (search.Spans).
 	read := func(limit int, scored bool) ([]int64, error) {
-		var top int64
-		if d == storage.Postgres {
-			if err := db.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM messages`).Scan(&top); err != nil {
-				return nil, err
-			}
+		q, qargs := window(0, limit, scored)
+		rows, err := db.QueryContext(ctx, q, qargs...)
+		if err != nil {
+			return nil, err
 		}
+		defer rows.Close()
 		seen := map[int64]bool{}
 		var out []int64
-		got := 0
-		err := search.Spans(d, top, func(from, below int64) (bool, error) {
-			q, qargs := window(from, below, limit-got, scored)
-			rows, err := db.QueryContext(ctx, q, qargs...)
-			if err != nil {
-				return false, err
+		for rows.Next() {
+			var tid, key, ok int64
+			dst := []any{&tid, &key, &ok}
+			var score float64
+			if scored {
+				dst = append(dst, &score)
 			}
-			defer rows.Close()
-			for rows.Next() {
-				var tid, key, ok int64
-				dst := []any{&tid, &key, &ok}
-				var score float64
-				if scored {
-					dst = append(dst, &score)
-				}
-				if err := rows.Scan(dst...); err != nil {
-					return false, err
-				}
-				got++
-				if ok == 1 && !seen[tid] && len(out) < 25 {
-					seen[tid] = true
-					out = append(out, tid)
-				}
+			if err := rows.Scan(dst...); err != nil {
+				return nil, err
 			}
-			return got >= limit, rows.Err()
-		})
-		return out, err
+			if ok == 1 && !seen[tid] && len(out) < 25 {
+				seen[tid] = true
+				out = append(out, tid)
+			}
+		}
+		return out, rows.Err()
 	}
 	out, err := read(2001, false)
 	if err != nil || !sc.relevance {

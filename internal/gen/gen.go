@@ -86,8 +86,8 @@ type engine interface {
 	load(ctx context.Context, conn *sql.Conn, batches <-chan *batch, done func(*batch)) error
 	finish(ctx context.Context, conn *sql.Conn) error // sequences
 	hasTable(ctx context.Context, q storage.Querier, name string) (bool, error)
-	prepareSearch(ctx context.Context, conn *sql.Conn, upto int64) error // search index settings for a load of messages up to id upto
-	finishSearch(ctx context.Context, conn *sql.Conn) error              // merge the search index, restore its settings
+	prepareSearch(ctx context.Context, conn *sql.Conn) error // search index settings for the load
+	finishSearch(ctx context.Context, conn *sql.Conn) error  // merge the search index, restore its settings
 	analyze(ctx context.Context, conn *sql.Conn) error
 	size(ctx context.Context, conn *sql.Conn) (int64, error)
 }
@@ -204,9 +204,7 @@ func run(ctx context.Context, conn *sql.Conn, e engine, opt Options, now int64, 
 	}
 	searching = searching && !opt.NoSearch
 	if searching {
-		// Each ticket has 1 … 2m-1 messages, m on average: room for a tenth more than that.
-		m := int64(opt.Tickets) * int64(opt.MessagesPerTicket)
-		if err := e.prepareSearch(ctx, conn, start.message+m+m/10+1000); err != nil {
+		if err := e.prepareSearch(ctx, conn); err != nil {
 			return err
 		}
 	}

@@ -294,30 +294,8 @@ func (e *pgEngine) hasTable(ctx context.Context, q storage.Querier, name string)
 
 // The tsvector tables need no settings: their GIN indexes are dropped for the load and built
 // at the end like the other indexes.
-// prepareSearch creates the message index's partitions for the messages to come (search.Partition),
-// so the load does not pour them into the default partition.
-func (e *pgEngine) prepareSearch(ctx context.Context, conn *sql.Conn, upto int64) error {
-	return ensurePartitions(ctx, conn, upto)
-}
-
-// finishSearch moves any messages beyond the planned ids out of the default partition.
-func (e *pgEngine) finishSearch(ctx context.Context, conn *sql.Conn) error {
-	return ensurePartitions(ctx, conn, -1)
-}
-
-// ensurePartitions runs migration 0010's function up to upto, or up to the newest message
-// when upto is negative.
-func ensurePartitions(ctx context.Context, conn *sql.Conn, upto int64) error {
-	q := `SELECT kefu_message_index_ensure($1)`
-	args := []any{upto}
-	if upto < 0 {
-		q, args = `SELECT kefu_message_index_ensure((SELECT COALESCE(max(id), 0) FROM messages))`, nil
-	}
-	if _, err := conn.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("gen: message index partitions: %w", err)
-	}
-	return nil
-}
+func (e *pgEngine) prepareSearch(ctx context.Context, conn *sql.Conn) error { return nil }
+func (e *pgEngine) finishSearch(ctx context.Context, conn *sql.Conn) error  { return nil }
 
 func (e *pgEngine) finish(ctx context.Context, conn *sql.Conn) error {
 	// Ids were given explicitly: move the identity sequences past them.

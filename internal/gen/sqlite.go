@@ -301,7 +301,7 @@ var searchSettings = []struct {
 
 var searchTables = []string{"message_index", "customer_index"}
 
-func (e *sqliteEngine) prepareSearch(ctx context.Context, conn *sql.Conn, upto int64) error {
+func (e *sqliteEngine) prepareSearch(ctx context.Context, conn *sql.Conn) error {
 	e.savedSearch = nil
 	for _, t := range searchTables {
 		for _, s := range searchSettings {

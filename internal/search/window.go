@@ -12,10 +12,7 @@ import (
 // so its work is bounded by the window and never by how few of the matches the searcher may
 // open: a pre-sales agent searching 退款 must not walk every refund in the archive to learn
 // that none is theirs.
-//
-// from, when positive, is the smallest id to read (PostgreSQL reads messages partition by
-// partition, see Partition).
-func Newest(d storage.Dialect, index string, q Query, from, below int64, limit int, scored bool, arg func(any) string) string {
+func Newest(d storage.Dialect, index string, q Query, below int64, limit int, scored bool, arg func(any) string) string {
 	if d == storage.Postgres {
 		p := arg(q.TSQuery())
 		key := "sx." + keyColumn(index)
@@ -26,9 +23,6 @@ func Newest(d storage.Dialect, index string, q Query, from, below int64, limit i
 		s += " FROM " + index + " sx WHERE sx.tokens @@ " + p + "::tsquery"
 		if below > 0 {
 			s += " AND " + key + " < " + arg(below)
-		}
-		if from > 0 {
-			s += " AND " + key + " >= " + arg(from)
 		}
 		return s + " ORDER BY " + key + " DESC LIMIT " + strconv.Itoa(limit)
 	}

@@ -178,7 +178,7 @@ func scoped(a auth.Actor, f Filter) bool { return a.Kind == auth.ActorCustomer |
 // keeps it. Unscoped, it reads a window of limit matches from the index and marks each;
 // scoped, it returns only rows that are ok, at most limit of them. Scoped relevance has no
 // index score to read and ranks newest first.
-func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, from, below int64, limit int, scored bool) *query {
+func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64, limit int, scored bool) *query {
 	b := &query{}
 	arg := b.arg
 	d := s.db.Dialect()
@@ -199,7 +199,7 @@ func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, from, below
 			strings.Join(conds, " AND ") + " ORDER BY m.id DESC LIMIT " + strconv.Itoa(limit)
 		return b
 	}
-	window := search.Newest(d, search.Messages, q, from, below, limit, scored, arg)
+	window := search.Newest(d, search.Messages, q, below, limit, scored, arg)
 	ok, join := "1", ""
 	if len(conds) > 0 {
 		ok = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
@@ -213,44 +213,23 @@ func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, from, below
 	return b
 }
 
-// readMatches reads one window of matchQuery's rows (score aside): the newest limit matches
-// below the message id below (0: from the newest).
+// readMatches reads one window of matchQuery's rows (score aside).
 func (s *Service) readMatches(ctx context.Context, a auth.Actor, q search.Query, f Filter, below int64, limit int) ([]rawHit, error) {
+	mq := s.matchQuery(a, q, f, below, limit, false)
+	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
 	out := make([]rawHit, 0, min(limit, 256))
-	err := s.spans(ctx, a, f, below, func(from, below int64) (bool, error) {
-		mq := s.matchQuery(a, q, f, from, below, limit-len(out), false)
-		rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
-		if err != nil {
-			return false, fmt.Errorf("search: %w", err)
+	for rows.Next() {
+		var h rawHit
+		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var h rawHit
-			if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok); err != nil {
-				return false, err
-			}
-			out = append(out, h)
-		}
-		return len(out) >= limit, rows.Err()
-	})
-	return out, err
-}
-
-// spans runs read over the message ids below below, newest first, in the spans
-// search.Spans gives (PostgreSQL's partitions); a search confined to one customer probes
-// the index per message and reads everything in one go.
-func (s *Service) spans(ctx context.Context, a auth.Actor, f Filter, below int64, read func(from, below int64) (bool, error)) error {
-	d := s.db.Dialect()
-	if scoped(a, f) || d != storage.Postgres {
-		_, err := read(0, below)
-		return err
+		out = append(out, h)
 	}
-	if below == 0 {
-		if err := s.db.Read().QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM messages`).Scan(&below); err != nil {
-			return fmt.Errorf("search: newest message: %w", err)
-		}
-	}
-	return search.Spans(d, below, read)
+	return out, rows.Err()
 }
 
 // countOf counts the tickets the actor may open in a first window of up to countWindow+1
@@ -320,31 +299,26 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 // ranked scores the newest RankWindow matches (bm25 on SQLite, ts_rank on PostgreSQL) and
 // returns a page of tickets by their best-scoring message.
 func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Filter, cur searchCursor) ([]rawHit, string, error) {
-	best := map[int64]rawHit{}
-	read := 0
-	err := s.spans(ctx, a, f, 0, func(from, below int64) (bool, error) {
-		mq := s.matchQuery(a, q, f, from, below, RankWindow-read, true)
-		rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
-		if err != nil {
-			return false, fmt.Errorf("ranked search: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h rawHit
-			if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok, &h.score); err != nil {
-				return false, err
-			}
-			read++
-			if !h.ok {
-				continue
-			}
-			if b, ok := best[h.ticketID]; !ok || h.score > b.score {
-				best[h.ticketID] = h
-			}
-		}
-		return read >= RankWindow, rows.Err()
-	})
+	mq := s.matchQuery(a, q, f, 0, RankWindow, true)
+	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
 	if err != nil {
+		return nil, "", fmt.Errorf("ranked search: %w", err)
+	}
+	defer rows.Close()
+	best := map[int64]rawHit{}
+	for rows.Next() {
+		var h rawHit
+		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok, &h.score); err != nil {
+			return nil, "", err
+		}
+		if !h.ok {
+			continue
+		}
+		if b, ok := best[h.ticketID]; !ok || h.score > b.score {
+			best[h.ticketID] = h
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	all := make([]rawHit, 0, len(best))
