@@ -65,7 +65,7 @@ func TestBouncesThreadToTheOriginalMail(t *testing.T) {
 		eventually(t, "the replies sent", func() bool {
 			return count(t, db, `SELECT count(*) FROM mail_outbox WHERE kind = 'reply' AND state = 'sent'`) == len(samples)
 		})
-		sentBefore := len(sp.sent())
+		sentBefore := len(sp.Sent())
 		for i, s := range samples {
 			var ourID string
 			if err := db.Read().QueryRowContext(ctx, `SELECT o.message_id FROM mail_outbox o JOIN tickets t ON t.id = o.ticket_id
@@ -99,7 +99,7 @@ func TestBouncesThreadToTheOriginalMail(t *testing.T) {
 		if got := count(t, db, `SELECT count(*) FROM mail_outbox WHERE kind = 'auto'`); got != len(samples) {
 			t.Errorf("%d acknowledgements; want %d, none to a mailer daemon", got, len(samples))
 		}
-		if got := len(sp.sent()); got != sentBefore {
+		if got := len(sp.Sent()); got != sentBefore {
 			t.Errorf("%d mails sent after the bounces; want none", got-sentBefore)
 		}
 	})

@@ -50,7 +50,7 @@ func TestCheckConnection(t *testing.T) {
 		if c := check(MailboxInput{IMAPFolder: ptr("INBOX"), SMTPPort: ptr(closed)}); !c.IMAP.OK || c.SMTP.OK || c.SMTP.Stage != StageConnect {
 			t.Errorf("closed SMTP port: %+v", c)
 		}
-		if c := check(MailboxInput{SMTPPort: ptr(sp.port), SMTPUser: ptr("support"), SMTPPassword: ptr("x")}); c.SMTP.OK || c.SMTP.Stage != StageLogin {
+		if c := check(MailboxInput{SMTPPort: ptr(sp.Port), SMTPUser: ptr("support"), SMTPPassword: ptr("x")}); c.SMTP.OK || c.SMTP.Stage != StageLogin {
 			t.Errorf("SMTP login refused (the server offers no AUTH): %+v", c.SMTP)
 		}
 		if c := check(MailboxInput{SMTPHost: ptr("")}); c.SMTP.Configured || c.SMTP.OK {

@@ -84,8 +84,8 @@ func TestIngestThreadsAndReplies(t *testing.T) {
 		}
 		// Acknowledged: zhang once (not again for the second request within the hour), the
 		// robot never.
-		eventually(t, "the acknowledgement sent", func() bool { return len(sp.sent()) == 1 })
-		ack := string(sp.sent()[0].data)
+		eventually(t, "the acknowledgement sent", func() bool { return len(sp.Sent()) == 1 })
+		ack := string(sp.Sent()[0].Data)
 		for _, want := range []string{"Auto-Submitted: auto-replied", "In-Reply-To: <a1@mail.example.cn>", "zhang@example.cn"} {
 			if !strings.Contains(ack, want) {
 				t.Errorf("acknowledgement lacks %q:\n%s", want, ack)
@@ -104,9 +104,9 @@ func TestIngestThreadsAndReplies(t *testing.T) {
 		if _, err := n.tickets.AddMessage(ctx, u.Actor(), first, ticket.MessageInput{Body: "您好，退款已原路退回。"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the agent's reply sent", func() bool { return len(sp.sent()) == 2 })
-		out := sp.sent()[1]
-		reply, err := parse.Parse(out.data)
+		eventually(t, "the agent's reply sent", func() bool { return len(sp.Sent()) == 2 })
+		out := sp.Sent()[1]
+		reply, err := parse.Parse(out.Data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,11 +115,11 @@ func TestIngestThreadsAndReplies(t *testing.T) {
 			!strings.HasPrefix(reply.MessageID, "kefu.10001.") || reply.Auto != "" {
 			t.Errorf("the agent's reply as a mail client reads it: %+v", reply)
 		}
-		if strings.Contains(string(out.data), "Auto-Submitted") {
+		if strings.Contains(string(out.Data), "Auto-Submitted") {
 			t.Error("an agent's reply is marked automatic")
 		}
-		if out.from != box.Address || len(out.to) != 2 || out.to[0] != "zhang@example.cn" {
-			t.Errorf("envelope from %s to %v; want support@example.com to zhang and the CC", out.from, out.to)
+		if out.From != box.Address || len(out.To) != 2 || out.To[0] != "zhang@example.cn" {
+			t.Errorf("envelope from %s to %v; want support@example.com to zhang and the CC", out.From, out.To)
 		}
 		// The server has the mail a moment before the outbox records it as sent.
 		eventually(t, "the reply recorded as sent", func() bool {
@@ -128,7 +128,7 @@ func TestIngestThreadsAndReplies(t *testing.T) {
 		var ourID string
 		db.Read().QueryRowContext(ctx, `SELECT message_id FROM mail_outbox WHERE kind = 'reply'`).Scan(&ourID)
 		// Our own reply comes back into the mailbox (a Bcc to ourselves): not a new message.
-		ip.deliver(t, string(out.data))
+		ip.deliver(t, string(out.Data))
 		eventually(t, "our echo recognised", func() bool {
 			return count(t, db, `SELECT count(*) FROM mail_messages WHERE message_id = $1 AND state = 'duplicate'`, reply.MessageID) == 1
 		})

@@ -71,15 +71,15 @@ func TestNoticeThroughTheOutbox(t *testing.T) {
 		if _, err := n.mail.SendDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sent := sp.sent()
+		sent := sp.Sent()
 		if len(sent) != 2 {
 			t.Fatalf("%d sent", len(sent))
 		}
 		from := map[string]string{}
 		for _, m := range sent {
-			from[m.to[0]] = m.from
-			if !bytes.Contains(m.data, []byte("Auto-Submitted: auto-replied")) {
-				t.Errorf("a notice without Auto-Submitted:\n%s", m.data)
+			from[m.To[0]] = m.From
+			if !bytes.Contains(m.Data, []byte("Auto-Submitted: auto-replied")) {
+				t.Errorf("a notice without Auto-Submitted:\n%s", m.Data)
 			}
 		}
 		if from["a@example.cn"] != "hello@example.com" || from["b@example.cn"] != "aftersale@example.com" {

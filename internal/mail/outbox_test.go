@@ -63,17 +63,15 @@ func TestOutboxRetriesAndReconciles(t *testing.T) {
 		var msgID string
 		db.Read().QueryRowContext(ctx, `SELECT message_id FROM mail_outbox`).Scan(&msgID)
 
-		sp.mu.Lock()
-		sp.fail = 1 // one temporary refusal
-		sp.mu.Unlock()
+		sp.FailNext(1) // one temporary refusal
 		if _, err := n.mail.SendDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var state, lastErr string
 		var attempts int
 		db.Read().QueryRowContext(ctx, `SELECT state, attempts, last_error FROM mail_outbox`).Scan(&state, &attempts, &lastErr)
-		if state != "queued" || attempts != 1 || lastErr == "" || len(sp.sent()) != 0 {
-			t.Fatalf("after a 451: state %s attempts %d error %q sent %d", state, attempts, lastErr, len(sp.sent()))
+		if state != "queued" || attempts != 1 || lastErr == "" || len(sp.Sent()) != 0 {
+			t.Fatalf("after a 451: state %s attempts %d error %q sent %d", state, attempts, lastErr, len(sp.Sent()))
 		}
 		// Not due yet: the backoff holds it back until its time.
 		db.Write(ctx, func(tx *storage.Tx) error {
@@ -83,7 +81,7 @@ func TestOutboxRetriesAndReconciles(t *testing.T) {
 		if _, err := n.mail.SendDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := sp.sent(); len(got) != 1 {
+		if got := sp.Sent(); len(got) != 1 {
 			t.Fatalf("%d mails sent after the retry; want 1", len(got))
 		}
 		// A node died while sending: the row stayed "sending". Reconciling queues it again
@@ -100,8 +98,8 @@ func TestOutboxRetriesAndReconciles(t *testing.T) {
 		}
 		var again string
 		db.Read().QueryRowContext(ctx, `SELECT message_id FROM mail_outbox WHERE state = 'sent'`).Scan(&again)
-		if len(sp.sent()) != 2 || again != msgID {
-			t.Errorf("after reconciling: %d sent, Message-ID %q; want 2 with %q", len(sp.sent()), again, msgID)
+		if len(sp.Sent()) != 2 || again != msgID {
+			t.Errorf("after reconciling: %d sent, Message-ID %q; want 2 with %q", len(sp.Sent()), again, msgID)
 		}
 
 		// A permanent refusal fails the mail at once; an admin can retry it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kefuhq/kefu/internal/testutil/smtptest"
 	"io"
 	"log/slog"
 	"mime"
@@ -16,7 +17,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-smtp"
 
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/blob"
@@ -125,78 +125,8 @@ func (p *imapPeer) renumber(t testing.TB, raws []string) {
 	}
 }
 
-// smtpPeer records the mails it is given.
-type smtpPeer struct {
-	addr string
-	host string
-	port int
-
-	mu    sync.Mutex
-	mails []sentMail
-	fail  int // answer this many DATA commands with a temporary error first
-}
-
-type sentMail struct {
-	from string
-	to   []string
-	data []byte
-}
-
-func startSMTP(t testing.TB) *smtpPeer {
-	t.Helper()
-	p := &smtpPeer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{p: p}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	p.addr = ln.Addr().String()
-	host, port, _ := net.SplitHostPort(p.addr)
-	p.host = host
-	p.port, _ = strconv.Atoi(port)
-	return p
-}
-
-func (p *smtpPeer) sent() []sentMail {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]sentMail(nil), p.mails...)
-}
-
-type smtpSession struct {
-	p    *smtpPeer
-	from string
-	to   []string
-}
-
-func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error { return nil }
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
-	return nil
-}
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	if s.p.fail > 0 {
-		s.p.fail--
-		return &smtp.SMTPError{Code: 451, Message: "try again later"}
-	}
-	s.p.mails = append(s.p.mails, sentMail{from: s.from, to: s.to, data: b})
-	return nil
-}
+// startSMTP starts a real SMTP server on 127.0.0.1 that records the mails it is given.
+func startSMTP(t testing.TB) *smtptest.Server { return smtptest.Start(t) }
 
 // node is the services of one Kefu node under test.
 type node struct {
@@ -234,14 +164,14 @@ func (n *node) run(t testing.TB) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func (n *node) mailbox(t testing.TB, name, address string, ip *imapPeer, sp *smtpPeer, mod func(*MailboxInput)) *Mailbox {
+func (n *node) mailbox(t testing.TB, name, address string, ip *imapPeer, sp *smtptest.Server, mod func(*MailboxInput)) *Mailbox {
 	t.Helper()
 	in := MailboxInput{
 		Name: ptr(name), Address: ptr(address),
 		IMAPHost: ptr(ip.host), IMAPPort: ptr(ip.port), IMAPTLS: ptr("none"), IMAPUser: ptr("support"), IMAPPassword: ptr("imap-pass"),
 	}
 	if sp != nil {
-		in.SMTPHost, in.SMTPPort, in.SMTPTLS = ptr(sp.host), ptr(sp.port), ptr("none")
+		in.SMTPHost, in.SMTPPort, in.SMTPTLS = ptr(sp.Host), ptr(sp.Port), ptr("none")
 	}
 	if mod != nil {
 		mod(&in)

@@ -3,25 +3,21 @@ package portal
 import (
 	"bytes"
 	"context"
+	"github.com/kefuhq/kefu/internal/testutil/smtptest"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/blob"
@@ -46,7 +42,7 @@ type env struct {
 	tickets   *ticket.Service
 	customers *customer.Service
 	users     *user.Service
-	smtp      *smtpPeer
+	smtp      *smtptest.Server
 	offset    atomic.Int64 // added to the real time, in ms
 }
 
@@ -82,11 +78,11 @@ func newEnv(t *testing.T, db *storage.DB, withMail bool) *env {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.mail = kmail.NewService(kmail.Options{DB: db, Tickets: e.tickets, Blobs: blobs, Sealer: sealer, Logger: logger, Now: e.now})
 	if withMail {
-		e.smtp = startSMTP(t)
+		e.smtp = smtptest.Start(t)
 		in := kmail.MailboxInput{
 			Name: ptr("售后"), Address: ptr("support@example.com"), FromName: ptr("示例客服"),
 			IMAPHost: ptr("127.0.0.1"), IMAPPort: ptr(1), IMAPTLS: ptr("none"), IMAPUser: ptr("support"),
-			SMTPHost: ptr(e.smtp.host), SMTPPort: ptr(e.smtp.port), SMTPTLS: ptr("none"),
+			SMTPHost: ptr(e.smtp.Host), SMTPPort: ptr(e.smtp.Port), SMTPTLS: ptr("none"),
 		}
 		if _, err := e.mail.CreateMailbox(context.Background(), auth.System(), in); err != nil {
 			t.Fatal(err)
@@ -267,13 +263,13 @@ func (e *env) mailedToken(to string) string {
 	if _, err := e.mail.SendDue(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	mails := e.smtp.sent()
+	mails := e.smtp.Sent()
 	for i := len(mails) - 1; i >= 0; i-- {
 		m := mails[i]
-		if len(m.to) != 1 || m.to[0] != to {
+		if len(m.To) != 1 || m.To[0] != to {
 			continue
 		}
-		msg, err := mail.ReadMessage(bytes.NewReader(m.data))
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -288,71 +284,6 @@ func (e *env) mailedToken(to string) string {
 	}
 	e.t.Fatalf("no mail to %s among %d", to, len(mails))
 	return ""
-}
-
-// smtpPeer is an SMTP server on 127.0.0.1 that keeps the mails it is given.
-type smtpPeer struct {
-	host string
-	port int
-	mu   sync.Mutex
-	got  []sentMail
-}
-
-type sentMail struct {
-	from string
-	to   []string
-	data []byte
-}
-
-func startSMTP(t testing.TB) *smtpPeer {
-	t.Helper()
-	p := &smtpPeer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{p: p}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	p.host = host
-	p.port, _ = strconv.Atoi(port)
-	return p
-}
-
-func (p *smtpPeer) sent() []sentMail {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]sentMail(nil), p.got...)
-}
-
-type smtpSession struct {
-	p    *smtpPeer
-	from string
-	to   []string
-}
-
-func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error { return nil }
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
-	return nil
-}
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	s.p.got = append(s.p.got, sentMail{from: s.from, to: s.to, data: b})
-	return nil
 }
 
 // must fails the test unless the page has the status.

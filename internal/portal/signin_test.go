@@ -32,9 +32,9 @@ func TestSignInByLink(t *testing.T) {
 			t.Fatalf("outbox row: %s %s %s", kind, to, state)
 		}
 		token := e.mailedToken("zhang@example.cn")
-		mails := e.smtp.sent()
-		if len(mails) != 1 || mails[0].from != "support@example.com" || !bytes.Contains(mails[0].data, []byte("Auto-Submitted: auto-replied")) {
-			t.Fatalf("mails: %d, from %q", len(mails), mails[0].from)
+		mails := e.smtp.Sent()
+		if len(mails) != 1 || mails[0].From != "support@example.com" || !bytes.Contains(mails[0].Data, []byte("Auto-Submitted: auto-replied")) {
+			t.Fatalf("mails: %d, from %q", len(mails), mails[0].From)
 		}
 		if e.count(`SELECT count(*) FROM portal_links WHERE token_hash = $1`, token) != 0 {
 			t.Fatal("the link's token is stored in clear")
