@@ -75,8 +75,10 @@ func dynamicKeys() map[string][]string {
 		"mail_state.":   mail.InboundStates,
 		"outbox_state.": mail.OutboxStates,
 		"mail_auto.":    {"auto-reply", "bulk", "list", "dsn", "mailer-daemon"},
-		// Customer fields in the change trail; others show their raw name.
-		"field.": {"name", "organization", "tier", "stage", "notes", "emails", "phones", "tags"},
+		// Fields in the customer and ticket change trails (fieldLabel).
+		"field.": {"name", "organization", "tier", "stage", "notes", "emails", "phones", "tags",
+			"status", "owner", "assignee", "team", "department", "priority", "type", "subject",
+			"sla", "rating", "links", "rule", "chat"},
 	}
 }
 

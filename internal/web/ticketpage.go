@@ -231,11 +231,22 @@ func describeEvent(lang langT, e event.Event, nb nameBook) string {
 		s, _ := cfDescribe(lang, nb.fields, e.Field, e.Old, e.New)
 		return s
 	case e.Field != "":
-		return tr(lang, "event.field", "field", e.Field, "old", str(e.Old), "new", str(e.New))
+		return tr(lang, "event.field", "field", fieldLabel(lang, e.Field), "old", str(e.Old), "new", str(e.New))
 	default:
 		return tr(lang, "event.other", "action", e.Action, "detail", str(e.New))
 	}
 }
+
+// fieldLabel names a changed field in the trail: its translation when the catalog has one
+// (every field a ticket event carries does: see dynamicKeys), else its name.
+func fieldLabel(lang langT, field string) string {
+	if _, ok := uiCatalogs[lang][fieldKey(field)]; ok {
+		return tr(lang, fieldKey(field))
+	}
+	return field
+}
+
+func fieldKey(field string) string { return "field." + field }
 
 func orNobody(lang langT, s string) string {
 	if s == "" {
