@@ -110,13 +110,7 @@ func (s *Service) fire(tx *storage.Tx, ticketID int64, evs []string, chain []int
 		return nil
 	}
 	ctx := tx.Context()
-	args := []any{true}
-	ph := make([]string, len(evs))
-	for i, e := range evs {
-		args = append(args, e)
-		ph[i] = fmt.Sprintf("$%d", len(args))
-	}
-	rs, err := rules(ctx, tx, ` WHERE active = $1 AND on_event IN (`+strings.Join(ph, ", ")+`)`, args...)
+	rs, err := rules(ctx, tx, func(r *Rule) bool { return r.Active && slices.Contains(evs, r.Event) })
 	if err != nil {
 		return err
 	}

@@ -212,8 +212,27 @@ func scanRule(row interface{ Scan(...any) error }) (*Rule, error) {
 	return &r, nil
 }
 
-func rules(ctx context.Context, q storage.Querier, where string, args ...any) ([]*Rule, error) {
-	rows, err := q.QueryContext(ctx, selectRules+where+` ORDER BY position, id`, args...)
+// rules returns the rules in the order they run, those that keep(rule) when keep is given:
+// this node's copy, read again when the table changes. The rules are shared; callers must
+// not modify them.
+func rules(ctx context.Context, q storage.Querier, keep func(*Rule) bool) ([]*Rule, error) {
+	all, err := ruleCache.Get(ctx, q, readRules)
+	if err != nil || keep == nil {
+		return all, err
+	}
+	out := []*Rule{}
+	for _, r := range all {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+var ruleCache = storage.NewCached[[]*Rule]("automation_rules")
+
+func readRules(ctx context.Context, q storage.Querier) ([]*Rule, error) {
+	rows, err := q.QueryContext(ctx, selectRules+` ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list automation rules: %w", err)
 	}
@@ -242,7 +261,7 @@ func (s *Service) Rules(ctx context.Context, a auth.Actor) ([]*Rule, error) {
 	if err := mayEdit(a); err != nil {
 		return nil, err
 	}
-	return rules(ctx, s.db.Read(), "")
+	return rules(ctx, s.db.Read(), nil)
 }
 
 // Rule returns one rule.

@@ -104,7 +104,7 @@ func (s *Service) runTimed(tx *storage.Tx, st *timedState) (bool, error) {
 	if st.Cursors == nil {
 		st.Cursors = map[string][2]int64{}
 	}
-	rs, err := rules(ctx, tx, ` WHERE active = $1 AND on_event = $2`, true, OnTimed)
+	rs, err := rules(ctx, tx, func(r *Rule) bool { return r.Active && r.Event == OnTimed })
 	if err != nil {
 		return false, err
 	}

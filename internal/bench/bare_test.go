@@ -459,8 +459,9 @@ type newTicket struct {
 }
 
 // bareCreate writes what Service.Create writes for a new customer in one command
-// (createTx: FindOrCreateTx → CreateTx, checkTeam, custom fields, nextNumber, the ticket, its
-// event, addMessageTx), with the same reads inside the transaction. It does not run the
+// (createTx: FindOrCreateTx → CreateTx, checkTeam, custom fields, nextNumber, the ticket as it
+// stands after its first message, the message, the events), with the same reads inside the
+// transaction. It does not run the
 // reads the service does after the commit (the ticket is read back for the answer).
 func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in newTicket, now time.Time) (int64, error) {
 	ctx := context.Background()
@@ -475,7 +476,7 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 	if err != sql.ErrNoRows {
 		return 0, fmt.Errorf("identity lookup: want no rows, got %v", err)
 	}
-	if err := bareCustomFields(tx, "customer"); err != nil {
+	if err := bareCustomFields(tx); err != nil {
 		return 0, err
 	}
 	var customerID int64
@@ -487,49 +488,48 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 		VALUES ($1, $2, $3, $4) ON CONFLICT (kind, value) DO NOTHING`, customerID, "email", in.email, ms); err != nil {
 		return 0, err
 	}
-	// customer.reindex: read the customer back and put it into the search index.
-	var name, org string
-	if err := tx.QueryRowContext(ctx, `SELECT name, organization FROM customers WHERE id = $1`, customerID).Scan(&name, &org); err != nil {
+	// The new customer's index entry, from what was just written.
+	if err := bareIndex(tx, d, search.Customers, customerID, in.name+"\n\n"+in.email+"\n"); err != nil {
 		return 0, err
 	}
-	text := name + "\n" + org + "\n"
-	rows, err := tx.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY id`, customerID)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return 0, err
+	// Each command appends its events in one statement.
+	ev := func(kind string, subject int64, rows [][3]any) error {
+		q := `INSERT INTO events (subject_kind, subject_id, action, field, old_value, new_value, detail, actor_kind, actor_id, created_at) VALUES `
+		var args []any
+		for i, r := range rows {
+			if i > 0 {
+				q += ", "
+			}
+			n := len(args)
+			q += fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+			action, field := r[0].(string), r[1].(string)
+			var nw any
+			detail := "{}"
+			if r[2] != nil {
+				switch v := r[2].(type) {
+				case string:
+					nw = v
+				case map[string]any:
+					b, _ := json.Marshal(v)
+					detail = string(b)
+				}
+			}
+			if action == "created" && kind == "ticket" {
+				nw = "new"
+			}
+			args = append(args, kind, subject, action, field, nil, nw, detail, string(actor.Kind), actor.ID, ms)
 		}
-		text += v + "\n"
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if err := bareIndex(tx, d, search.Customers, customerID, text); err != nil {
-		return 0, err
-	}
-	ev := func(kind string, subject int64, action, field string, nw *string, detail string) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO events
-			(subject_kind, subject_id, action, field, old_value, new_value, detail, actor_kind, actor_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			kind, subject, action, field, nil, nw, detail, string(actor.Kind), actor.ID, ms)
+		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	}
-	if err := ev("customer", customerID, "created", "name", &in.name, "{}"); err != nil {
-		return 0, err
-	}
-	if err := ev("customer", customerID, "identity_added", "email", &in.email, "{}"); err != nil {
+	if err := ev("customer", customerID, [][3]any{{"created", "name", in.name}, {"identity_added", "email", in.email}}); err != nil {
 		return 0, err
 	}
 	var kind string
 	if err := tx.QueryRowContext(ctx, `SELECT kind FROM teams WHERE id = $1`, team).Scan(&kind); err != nil {
 		return 0, err
 	}
-	if err := bareCustomFields(tx, "ticket"); err != nil {
+	if err := bareCustomFields(tx); err != nil {
 		return 0, err
 	}
 	var number int64
@@ -541,16 +541,12 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 	if err != nil {
 		return 0, err
 	}
+	// The ticket goes in as it stands after its first message.
 	var id int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (number, subject, type, subtype, status, priority, channel, customer_id,
-			team_id, assignee_id, owner_id, custom_fields, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id`,
-		number, in.subject, "consultation", "", 2, in.channel, customerID, team, nil, nil, "{}", ms).Scan(&id); err != nil {
-		return 0, err
-	}
-	created := "new"
-	detail, _ := json.Marshal(map[string]any{"number": number, "channel": in.channel})
-	if err := ev("ticket", id, "created", "status", &created, string(detail)); err != nil {
+			team_id, assignee_id, owner_id, custom_fields, version, created_at, updated_at, message_count, preview, last_customer_message_at)
+		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, 1, $13, $12) RETURNING id`,
+		number, in.subject, "consultation", "", 2, in.channel, customerID, team, nil, nil, "{}", ms, in.body).Scan(&id); err != nil {
 		return 0, err
 	}
 	var msgID int64
@@ -562,18 +558,16 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 	if err := bareIndex(tx, d, search.Messages, msgID, in.subject+"\n"+in.body); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET message_count = message_count + 1, updated_at = $1, version = version + 1, preview = $2, last_customer_message_at = $3 WHERE id = $4`,
-		ms, in.body, ms, id); err != nil {
-		return 0, err
-	}
-	detail, _ = json.Marshal(map[string]any{"message_id": msgID, "kind": "reply", "author_kind": "customer"})
-	if err := ev("ticket", id, "message_added", "", nil, string(detail)); err != nil {
+	if err := ev("ticket", id, [][3]any{
+		{"created", "status", map[string]any{"number": number, "channel": in.channel}},
+		{"message_added", "", map[string]any{"message_id": msgID, "kind": "reply", "author_kind": "customer"}},
+	}); err != nil {
 		return 0, err
 	}
 	return number, nil
 }
 
-// bareIndex is search.Put: replace a document of a search index. The tokens are made by the
+// bareIndex is search.Add: index a document just inserted. The tokens are made by the
 // same Go function the service uses.
 func bareIndex(tx *sql.Tx, d storage.Dialect, index string, id int64, text string) error {
 	key := "message_id"
@@ -582,28 +576,19 @@ func bareIndex(tx *sql.Tx, d storage.Dialect, index string, id int64, text strin
 	}
 	var err error
 	if d == storage.Postgres {
-		if _, err = tx.Exec(`DELETE FROM `+index+` WHERE `+key+` = $1`, id); err == nil {
-			_, err = tx.Exec(`INSERT INTO `+index+` (`+key+`, tokens) VALUES ($1, $2::tsvector)`, id, search.TSVector(text))
-		}
+		_, err = tx.Exec(`INSERT INTO `+index+` (`+key+`, tokens) VALUES ($1, $2::tsvector)`, id, search.TSVector(text))
 	} else {
-		if _, err = tx.Exec(`DELETE FROM `+index+` WHERE rowid = $1`, id); err == nil {
-			_, err = tx.Exec(`INSERT INTO `+index+` (rowid, tokens) VALUES ($1, $2)`, id, search.IndexText(text))
-		}
+		_, err = tx.Exec(`INSERT INTO `+index+` (rowid, tokens) VALUES ($1, $2)`, id, search.IndexText(text))
 	}
 	return err
 }
 
-// bareCustomFields is customfield.List, which customfield.Apply runs on every create.
-func bareCustomFields(tx *sql.Tx, entity string) error {
-	rows, err := tx.Query(`SELECT id, entity, key, type, label_zh, label_en, options, required, position
-		FROM custom_fields WHERE $1 = '' OR entity = $1 ORDER BY entity, position, id`, entity)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	return rows.Err()
+// bareCustomFields is customfield.List, which customfield.Apply runs on every create: a
+// look at the definitions' generation (storage.Cached).
+func bareCustomFields(tx *sql.Tx) error {
+	// The service checks its copy of the definitions against the table's generation.
+	var gen int64
+	return tx.QueryRow(`SELECT value FROM config_generations WHERE name = $1`, "custom_fields").Scan(&gen)
 }
 
 // openBareWriter opens one write connection of its own with the durability the service uses:

@@ -13,31 +13,43 @@ import (
 // find it).
 func reindex(tx *storage.Tx, id int64) error {
 	ctx := tx.Context()
-	var b strings.Builder
 	var name, org string
 	if err := tx.QueryRowContext(ctx, `SELECT name, organization FROM customers WHERE id = $1`, id).Scan(&name, &org); err != nil {
 		return fmt.Errorf("reindex customer %d: %w", id, err)
 	}
-	b.WriteString(name + "\n" + org + "\n")
 	rows, err := tx.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var ids []identity
 	for rows.Next() {
-		var kind, value string
-		if err := rows.Scan(&kind, &value); err != nil {
+		var i identity
+		if err := rows.Scan(&i.kind, &i.value); err != nil {
 			return err
 		}
-		if kind == Phone {
-			b.WriteString(strings.Join(search.PhoneEndings(value), " "))
-		} else {
-			b.WriteString(value)
-		}
-		b.WriteString("\n")
+		ids = append(ids, i)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return search.Put(tx, search.Customers, id, b.String())
+	return search.Put(tx, search.Customers, id, indexText(name, org, ids))
+}
+
+type identity struct{ kind, value string }
+
+// indexText is what the search index holds of a customer: name, organization, and each
+// identity in the order added (a phone as its endings, so its last digits find it).
+func indexText(name, org string, ids []identity) string {
+	var b strings.Builder
+	b.WriteString(name + "\n" + org + "\n")
+	for _, i := range ids {
+		if i.kind == Phone {
+			b.WriteString(strings.Join(search.PhoneEndings(i.value), " "))
+		} else {
+			b.WriteString(i.value)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/customfield"
 	"github.com/kefuhq/kefu/internal/event"
+	"github.com/kefuhq/kefu/internal/search"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/tag"
 )
@@ -75,6 +76,7 @@ func (s *Service) CreateTx(tx *storage.Tx, actor auth.Actor, in Input) (int64, e
 		return 0, fmt.Errorf("insert customer: %w", err)
 	}
 	changes := []event.Change{{Action: "created", Field: "name", New: event.Str(str(in.Name, ""))}}
+	var ids []identity
 	for _, l := range []struct {
 		kind, field string
 		values      []string
@@ -87,6 +89,7 @@ func (s *Service) CreateTx(tx *storage.Tx, actor auth.Actor, in Input) (int64, e
 				return 0, err
 			}
 			changes = append(changes, event.Change{Action: "identity_added", Field: l.kind, New: event.Str(v)})
+			ids = append(ids, identity{l.kind, v})
 		}
 	}
 	if len(in.Tags) > 0 {
@@ -99,7 +102,9 @@ func (s *Service) CreateTx(tx *storage.Tx, actor auth.Actor, in Input) (int64, e
 		}
 		changes = append(changes, event.Change{Action: "updated", Field: "tags", New: event.Str(strings.Join(names, ","))})
 	}
-	if err := reindex(tx, id); err != nil {
+	// A new customer's index entry is made from what was just written, not read back.
+	text := indexText(str(in.Name, ""), str(in.Organization, ""), ids)
+	if err := search.Add(tx, search.Customers, id, text); err != nil {
 		return 0, err
 	}
 	return id, event.Append(tx, actor, event.Customer, id, now, changes...)

@@ -102,8 +102,26 @@ func (s *Service) List(ctx context.Context, entity string) ([]Field, error) {
 
 // List reads definitions with any querier (inside a command too).
 func List(ctx context.Context, q storage.Querier, entity string) ([]Field, error) {
+	all, err := definitions.Get(ctx, q, listAll)
+	if err != nil {
+		return nil, err
+	}
+	out := []Field{}
+	for _, f := range all {
+		if entity == "" || f.Entity == entity {
+			f.Options = slices.Clone(f.Options)
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// definitions is this node's copy of every definition, read again when the table changes.
+var definitions = storage.NewCached[[]Field]("custom_fields")
+
+func listAll(ctx context.Context, q storage.Querier) ([]Field, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, entity, key, type, label_zh, label_en, options, required, position
-		FROM custom_fields WHERE $1 = '' OR entity = $1 ORDER BY entity, position, id`, entity)
+		FROM custom_fields ORDER BY entity, position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list custom fields: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kefuhq/kefu/internal/auth"
@@ -84,6 +85,18 @@ func OptInt(v *int64) *string {
 
 // Append records changes of one subject by actor at a time, inside the command's transaction.
 func Append(tx *storage.Tx, actor auth.Actor, subjectKind string, subjectID int64, at time.Time, changes ...Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	var actorID any
+	if actor.ID != 0 {
+		actorID = actor.ID
+	}
+	p := tx.Local(pendingKey{}, func() any {
+		p := &pending{}
+		tx.BeforeCommit(storage.StageRows, func() error { return p.write(tx) })
+		return p
+	}).(*pending)
 	for _, c := range changes {
 		detail := "{}"
 		if len(c.Detail) > 0 {
@@ -93,16 +106,44 @@ func Append(tx *storage.Tx, actor auth.Actor, subjectKind string, subjectID int6
 			}
 			detail = string(b)
 		}
-		var actorID any
-		if actor.ID != 0 {
-			actorID = actor.ID
+		p.args = append(p.args, subjectKind, subjectID, c.Action, c.Field, c.Old, c.New, detail, string(actor.Kind), actorID, at.UnixMilli())
+	}
+	return nil
+}
+
+// pending holds the events a command appended; they are written when the command ends, all
+// in one statement, in the order appended (ids ascend in that order). A new ticket's events
+// come from four places (customer, ticket, message, service level) and cost one statement
+// on the single SQLite writer instead of five. Nothing reads events inside a command.
+type pending struct{ args []any }
+
+type pendingKey struct{}
+
+const eventColumns = 10
+
+func (p *pending) write(tx *storage.Tx) error {
+	const chunk = 500 * eventColumns // well under both engines' limit on statement arguments
+	for len(p.args) > 0 {
+		args := p.args[:min(chunk, len(p.args))]
+		p.args = p.args[len(args):]
+		var sql strings.Builder
+		sql.WriteString(`INSERT INTO events
+			(subject_kind, subject_id, action, field, old_value, new_value, detail, actor_kind, actor_id, created_at) VALUES `)
+		for i := 0; i < len(args); i += eventColumns {
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(")
+			for j := range eventColumns {
+				if j > 0 {
+					sql.WriteString(", ")
+				}
+				fmt.Fprintf(&sql, "$%d", i+j+1)
+			}
+			sql.WriteString(")")
 		}
-		_, err := tx.ExecContext(tx.Context(), `INSERT INTO events
-			(subject_kind, subject_id, action, field, old_value, new_value, detail, actor_kind, actor_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			subjectKind, subjectID, c.Action, c.Field, c.Old, c.New, detail, string(actor.Kind), actorID, at.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("append %s event %s.%s: %w", subjectKind, c.Action, c.Field, err)
+		if _, err := tx.ExecContext(tx.Context(), sql.String(), args...); err != nil {
+			return fmt.Errorf("append %d events: %w", len(args)/eventColumns, err)
 		}
 	}
 	return nil

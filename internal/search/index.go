@@ -21,11 +21,24 @@ func keyColumn(index string) string {
 }
 
 // Put indexes text under id in the command's transaction, replacing what was there.
+//
+// Index writes happen at the end of the transaction (storage.Tx.BeforeCommit), so they are
+// seen by searches once the command commits, not by the command itself.
 func Put(tx *storage.Tx, index string, id int64, text string) error {
-	ctx := tx.Context()
 	if err := Delete(tx, index, id); err != nil {
 		return err
 	}
+	return Add(tx, index, id, text)
+}
+
+// Add indexes a row that is not in the index yet (one just inserted): Put without the delete.
+func Add(tx *storage.Tx, index string, id int64, text string) error {
+	tx.BeforeCommit(storage.StageSearch, func() error { return add(tx, index, id, text) })
+	return nil
+}
+
+func add(tx *storage.Tx, index string, id int64, text string) error {
+	ctx := tx.Context()
 	var err error
 	if tx.Dialect() == storage.Postgres {
 		_, err = tx.ExecContext(ctx, `INSERT INTO `+index+` (`+keyColumn(index)+`, tokens) VALUES ($1, $2::tsvector)`, id, TSVector(text))
@@ -40,6 +53,11 @@ func Put(tx *storage.Tx, index string, id int64, text string) error {
 
 // Delete removes id from an index.
 func Delete(tx *storage.Tx, index string, id int64) error {
+	tx.BeforeCommit(storage.StageSearch, func() error { return remove(tx, index, id) })
+	return nil
+}
+
+func remove(tx *storage.Tx, index string, id int64) error {
 	col := "rowid"
 	if tx.Dialect() == storage.Postgres {
 		col = keyColumn(index)

@@ -170,8 +170,15 @@ func scanPolicy(row interface{ Scan(...any) error }) (*Policy, error) {
 	return &p, nil
 }
 
-// policies reads every policy in the order they are tried.
+// policies returns every policy in the order they are tried: this node's copy, read again
+// when the table changes. The policies are shared; callers must not modify them.
 func policies(ctx context.Context, q storage.Querier) ([]*Policy, error) {
+	return policyCache.Get(ctx, q, readPolicies)
+}
+
+var policyCache = storage.NewCached[[]*Policy]("sla_policies")
+
+func readPolicies(ctx context.Context, q storage.Querier) ([]*Policy, error) {
 	rows, err := q.QueryContext(ctx, selectPolicies+` ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list sla policies: %w", err)

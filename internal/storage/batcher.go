@@ -6,12 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // batcher is SQLite's group commit. Commands queue on one channel; one goroutine takes
 // whatever is waiting (up to maxBatch), runs each inside its own savepoint of a single
 // transaction, and commits once. A command's error rolls back its savepoint only; a failed
-// commit fails the whole batch. Nobody is told "done" before the commit returned.
+// commit fails the whole batch. Nobody is told "done" before the commit is durable.
+//
+// Durability is pipelined: with sync set, the connection commits without waiting for the
+// disk (synchronous=NORMAL writes the WAL frames and returns), and a second goroutine makes
+// the WAL durable (fdatasync) and only then tells the batch's commands "done" and runs their
+// AfterCommit work. Meanwhile the writer already runs the next batch. Waiting for the disk
+// in the writer took half its time at 800 tickets/s (a sync costs 1–3 ms here); the
+// guarantee is the same as synchronous=FULL: an acknowledged command survives a power cut.
+// The difference: other connections may read a batch up to one sync before it is durable.
 type batcher struct {
 	db       *sql.DB
 	stmts    *stmtCache
@@ -20,6 +29,13 @@ type batcher struct {
 	quit     chan struct{}
 	wg       sync.WaitGroup
 	once     sync.Once
+
+	sync        func() error     // makes committed batches durable; nil: the commit already did
+	checkpoints *checkpointer    // copies the WAL into the database beside the writer, or nil
+	durable     chan func(error) // committed batches waiting for sync, oldest first
+	unsynced    atomic.Int64     // batches committed and not yet synced
+	synced      chan struct{}    // a sync round ended
+	failed      atomic.Pointer[error]
 }
 
 type writeReq struct {
@@ -32,14 +48,59 @@ type writeReq struct {
 
 var errClosed = errors.New("storage: database is closed")
 
-func newBatcher(db *sql.DB, maxBatch int) *batcher {
-	b := &batcher{db: db, stmts: newStmtCache(db), maxBatch: maxBatch, reqs: make(chan *writeReq), quit: make(chan struct{})}
+func newBatcher(db *sql.DB, maxBatch int, sync func() error) *batcher {
+	b := &batcher{db: db, stmts: newStmtCache(db), maxBatch: maxBatch, reqs: make(chan *writeReq), quit: make(chan struct{}), sync: sync}
+	if sync != nil {
+		b.durable = make(chan func(error), 4*maxBatch)
+		b.synced = make(chan struct{}, 1)
+		b.wg.Add(1)
+		go b.syncLoop()
+	}
 	b.wg.Add(1)
 	go b.loop()
 	return b
 }
 
+// syncLoop makes committed batches durable: one sync for every batch committed before it
+// started, then their commands are told. It ends when the writer has ended.
+func (b *batcher) syncLoop() {
+	defer b.wg.Done()
+	for first := range b.durable {
+		waiting := []func(error){first}
+	more:
+		for {
+			select {
+			case f, ok := <-b.durable:
+				if !ok {
+					break more
+				}
+				waiting = append(waiting, f)
+			default:
+				break more
+			}
+		}
+		err := b.sync()
+		if err != nil {
+			// After a failed sync the kernel may have dropped the unwritten pages: nothing
+			// written since can be promised either, so every later write fails too.
+			err = fmt.Errorf("storage: the disk did not confirm the write (%w); restart kefu", err)
+			b.failed.CompareAndSwap(nil, &err)
+		}
+		for _, f := range waiting {
+			f(err)
+		}
+		b.unsynced.Add(-int64(len(waiting)))
+		select {
+		case b.synced <- struct{}{}:
+		default:
+		}
+	}
+}
+
 func (b *batcher) write(ctx context.Context, fn func(*Tx) error) error {
+	if err := b.failed.Load(); err != nil {
+		return *err
+	}
 	return b.submit(ctx, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
 }
 
@@ -68,6 +129,9 @@ func (b *batcher) close() {
 
 func (b *batcher) loop() {
 	defer b.wg.Done()
+	if b.durable != nil {
+		defer close(b.durable) // the sync goroutine finishes what was committed, then ends
+	}
 	for {
 		var first *writeReq
 		select {
@@ -79,27 +143,15 @@ func (b *batcher) loop() {
 			first.done <- b.runExclusive(first)
 			continue
 		}
-		batch := []*writeReq{first}
-		var held *writeReq // an exclusive request that arrived mid-collection runs after the batch
-	collect:
-		for len(batch) < b.maxBatch {
-			select {
-			case r := <-b.reqs:
-				if r.conn != nil {
-					held = r
-					break collect
-				}
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
-		b.run(batch)
+		held := b.run(first) // an exclusive request that arrived mid-batch runs after it
 		if held != nil {
 			held.done <- b.runExclusive(held)
 		}
 		if b.stmts.pending() {
 			b.stmts.prepareSeen() // the connection is idle now
+		}
+		if b.checkpoints != nil {
+			b.checkpoints.restart(b.db)
 		}
 	}
 }
@@ -110,11 +162,55 @@ func (b *batcher) runExclusive(r *writeReq) error {
 		return err
 	}
 	defer conn.Close()
-	return r.conn(conn)
+	if err := r.conn(conn); err != nil {
+		return err
+	}
+	if b.sync != nil {
+		return b.sync() // what it committed is durable before it returns, as a command's is
+	}
+	return nil
 }
 
-func (b *batcher) run(batch []*writeReq) {
-	errs := make([]error, len(batch))
+// more returns the next command for the open batch, or nil to commit it now. Commands that
+// arrive while the previous batch is being synced join this batch instead of making their own:
+// they could not be acknowledged sooner anyway, and one commit for all of them writes each
+// page once (a lone new ticket writes about 45 WAL pages, eight together about 76). Holding
+// a batch to half the commands under way, so that two batches alternate, measured no better
+// (928–1,037 tickets/s against 959–1,009) and cost more CPU per ticket.
+func (b *batcher) more(n int) *writeReq {
+	if n >= b.maxBatch {
+		return nil
+	}
+	select {
+	case r := <-b.reqs:
+		return r
+	default:
+	}
+	if b.durable == nil {
+		return nil
+	}
+	select {
+	case <-b.synced: // an old signal: what matters is whether a sync runs now
+	default:
+	}
+	if b.unsynced.Load() == 0 {
+		return nil
+	}
+	select {
+	case r := <-b.reqs:
+		return r
+	case <-b.synced:
+		return nil
+	case <-b.quit:
+		return nil
+	}
+}
+
+// run runs first and the commands that join it (more), each inside its own savepoint of one
+// transaction, and commits. It returns an exclusive request that arrived meanwhile.
+func (b *batcher) run(first *writeReq) (held *writeReq) {
+	var batch []*writeReq
+	var errs []error
 	finish := func(commitErr error) {
 		for i, r := range batch {
 			if errs[i] == nil && commitErr != nil {
@@ -130,22 +226,22 @@ func (b *batcher) run(batch []*writeReq) {
 	}
 	sqlTx, err := b.db.BeginTx(context.Background(), nil)
 	if err != nil {
+		batch, errs = []*writeReq{first}, []error{nil}
 		finish(fmt.Errorf("storage: begin: %w", err))
-		return
+		return nil
 	}
-	single := len(batch) == 1
 	ok := 0
-	for i, r := range batch {
+	for r := first; r != nil; r = b.more(len(batch)) {
+		if r.conn != nil {
+			held = r
+			break
+		}
+		batch = append(batch, r)
+		errs = append(errs, nil)
+		i := len(batch) - 1
 		r.tx = &Tx{Tx: sqlTx, ctx: r.ctx, dialect: SQLite, stmts: b.stmts}
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
-			continue
-		}
-		if single {
-			errs[i] = runCommand(r.tx, r.fn)
-			if errs[i] == nil {
-				ok++
-			}
 			continue
 		}
 		if _, err := sqlTx.Exec("SAVEPOINT cmd"); err != nil {
@@ -154,7 +250,7 @@ func (b *batcher) run(batch []*writeReq) {
 		}
 		errs[i] = runCommand(r.tx, r.fn)
 		if errs[i] != nil {
-			r.tx.after = nil
+			r.tx.after, r.tx.before = nil, [2][]func() error{}
 			if _, err := sqlTx.Exec("ROLLBACK TO cmd"); err != nil {
 				// The transaction is unusable: fail everything in it.
 				sqlTx.Rollback()
@@ -164,7 +260,7 @@ func (b *batcher) run(batch []*writeReq) {
 					}
 				}
 				finish(nil)
-				return
+				return held
 			}
 		} else {
 			ok++
@@ -172,17 +268,35 @@ func (b *batcher) run(batch []*writeReq) {
 		if _, err := sqlTx.Exec("RELEASE cmd"); err != nil {
 			sqlTx.Rollback()
 			finish(fmt.Errorf("storage: release savepoint: %w", err))
-			return
+			return held
 		}
 	}
 	if ok == 0 {
 		sqlTx.Rollback()
 		finish(nil)
-		return
+		return held
+	}
+	for _, stage := range []Stage{StageRows, StageSearch} {
+		for i, r := range batch {
+			if errs[i] != nil {
+				continue
+			}
+			if err := r.tx.finish(stage); err != nil {
+				sqlTx.Rollback()
+				finish(fmt.Errorf("storage: finishing the batch: %w", err))
+				return held
+			}
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		finish(fmt.Errorf("storage: commit: %w", err))
-		return
+		return held
+	}
+	if b.durable != nil {
+		b.unsynced.Add(1)
+		b.durable <- finish
+		return held
 	}
 	finish(nil)
+	return held
 }

@@ -36,6 +36,7 @@ type Querier interface {
 type DB struct {
 	dialect Dialect
 	read    *sql.DB
+	reader  Querier // read, through SQLite's statement cache
 	write   *sql.DB
 	writer  writer
 	closers []func() error
@@ -79,7 +80,7 @@ func IsPostgresURL(dsn string) bool {
 func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Read is the pool for queries outside a command.
-func (db *DB) Read() Querier { return db.obs.reader(db.read) }
+func (db *DB) Read() Querier { return db.obs.reader(db.reader) }
 
 // SQL exposes the read pool for tools that need database/sql itself (benchmarks, backups).
 func (db *DB) SQL() *sql.DB { return db.read }
@@ -110,6 +111,8 @@ type Tx struct {
 	ctx     context.Context
 	dialect Dialect
 	after   []func()
+	before  [2][]func() error // by Stage
+	locals  map[any]any
 	stmts   *stmtCache // SQLite's writer: statements kept prepared (nil on PostgreSQL)
 }
 
@@ -171,6 +174,51 @@ func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, erro
 
 // Dialect tells which engine the transaction runs on.
 func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// Stage orders the work a command leaves for the end of its transaction (BeforeCommit).
+type Stage int
+
+const (
+	// StageRows writes ordinary rows (the command's events, in one statement).
+	StageRows Stage = iota
+	// StageSearch writes the full-text indexes, after every row: on SQLite, FTS5 writes what
+	// it holds in memory to disk at every savepoint, including the one a multi-row statement
+	// opens, so index writes go last.
+	StageSearch
+)
+
+// BeforeCommit registers f to run at the end of the transaction: after the command and, on
+// SQLite, after every other command of its batch, all of stage StageRows before any of
+// StageSearch. If f fails, the whole transaction fails. On SQLite every command of a batch
+// runs in a savepoint and FTS5 flushes its pending index at each one: a batch of four new
+// tickets wrote eight small index segments (and merged them later) instead of one.
+func (tx *Tx) BeforeCommit(stage Stage, f func() error) {
+	tx.before[stage] = append(tx.before[stage], f)
+}
+
+// Local returns what the command keeps under key, made by mk on first use: a package's
+// per-command state (the events a command appends, written at its end).
+func (tx *Tx) Local(key any, mk func() any) any {
+	if v, ok := tx.locals[key]; ok {
+		return v
+	}
+	if tx.locals == nil {
+		tx.locals = map[any]any{}
+	}
+	v := mk()
+	tx.locals[key] = v
+	return v
+}
+
+// finish runs the command's end-of-transaction work of one stage.
+func (tx *Tx) finish(stage Stage) error {
+	for _, f := range tx.before[stage] {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // AfterCommit registers f to run after the command's data is committed (never if it is not),
 // for side effects such as notifying live pages.

@@ -28,6 +28,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	return &DB{
 		dialect: Postgres,
 		read:    pool,
+		reader:  pool,
 		write:   pool,
 		writer:  pgWriter{pool},
 		closers: []func() error{pool.Close},
@@ -47,6 +48,12 @@ func (w pgWriter) write(ctx context.Context, fn func(*Tx) error) error {
 	if err := runCommand(tx, fn); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	for _, stage := range []Stage{StageRows, StageSearch} {
+		if err := tx.finish(stage); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("storage: commit: %w", err)

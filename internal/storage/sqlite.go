@@ -30,12 +30,26 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	common.Add("_pragma", "foreign_keys(1)")
 	common.Add("_pragma", "journal_mode(WAL)")
 	common.Add("_pragma", "cache_size(-32000)")
+	// Each command of a group commit runs in a savepoint, and SQLite copies every page a
+	// savepoint first touches into a sub-journal: a temporary file, so one write system call
+	// per page (a tenth of the writer's time on a million tickets). In memory it is a copy.
+	common.Add("_pragma", "temp_store(MEMORY)")
 
 	w := url.Values{}
 	for k, v := range common {
 		w[k] = append([]string(nil), v...)
 	}
-	w.Add("_pragma", "synchronous("+sync+")")
+	// "full" is kept by the batcher: the connection commits at NORMAL (WAL frames written, not
+	// waited for) and the batcher syncs the WAL before it acknowledges (see batcher).
+	var durable func() error
+	connSync := sync
+	if sync == "full" && path != ":memory:" {
+		connSync, durable = "normal", syncFile(path+"-wal")
+	}
+	w.Add("_pragma", "synchronous("+connSync+")")
+	if durable != nil {
+		w.Add("_pragma", "wal_autocheckpoint(0)") // the checkpointer's work (see checkpointer)
+	}
 	w.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+w.Encode())
 	if err != nil {
@@ -71,13 +85,29 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	if maxBatch <= 0 {
 		maxBatch = 64
 	}
-	b := newBatcher(write, maxBatch)
+	b := newBatcher(write, maxBatch, durable)
+	closers := []func() error{write.Close, read.Close}
+	if durable != nil {
+		cw, err := sql.Open("sqlite", "file:"+path+"?"+common.Encode())
+		if err != nil {
+			write.Close()
+			read.Close()
+			return nil, fmt.Errorf("storage: open sqlite checkpointer: %w", err)
+		}
+		cw.SetMaxOpenConns(1)
+		cw.SetConnMaxIdleTime(0)
+		cw.SetConnMaxLifetime(0)
+		b.checkpoints = newCheckpointer(cw)
+		closers = append(closers, b.checkpoints.close)
+	}
+	rc := newReadCache(read, cachedStatements)
 	return &DB{
 		dialect: SQLite,
 		read:    read,
+		reader:  rc,
 		write:   write,
 		writer:  b,
-		closers: []func() error{write.Close, read.Close},
+		closers: append(closers, rc.close),
 	}, nil
 }
 

@@ -4,10 +4,12 @@ package tag
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kefuhq/kefu/internal/apperr"
@@ -36,7 +38,7 @@ func Normalize(field string, names []string) ([]string, error) {
 			return nil, apperr.Invalid(key, "required", nil)
 		case utf8.RuneCountInString(n) > 50:
 			return nil, apperr.Invalid(key, "too_long", map[string]any{"max": 50})
-		case strings.ContainsAny(n, ",\n\r\t"):
+		case strings.ContainsRune(n, ',') || strings.ContainsFunc(n, unicode.IsControl):
 			return nil, apperr.Invalid(key, "bad_characters", nil)
 		}
 		if !seen[n] {
@@ -135,6 +137,25 @@ func Names(ctx context.Context, q storage.Querier, table, column string, ids []i
 	}
 	return out, rows.Err()
 }
+
+// NamesOf returns one item's tag names, sorted (never nil), in a one-row statement.
+func NamesOf(ctx context.Context, q storage.Querier, table, column string, id int64) ([]string, error) {
+	var joined sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT string_agg(t.name, $2) FROM `+table+` x JOIN tags t ON t.id = x.tag_id WHERE x.`+column+` = $1`,
+		id, nameSeparator).Scan(&joined)
+	if err != nil {
+		return nil, fmt.Errorf("load tags: %w", err)
+	}
+	if !joined.Valid || joined.String == "" {
+		return []string{}, nil
+	}
+	names := strings.Split(joined.String, nameSeparator)
+	sort.Strings(names)
+	return names, nil
+}
+
+// nameSeparator joins tag names in NamesOf; Normalize lets no control character into a name.
+const nameSeparator = "\x1f"
 
 // Replace sets an item's tags to exactly ids in a join table, returning the names added and
 // removed (for the event trail).

@@ -2,6 +2,8 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,14 +76,18 @@ func LoadTx(tx *storage.Tx, id int64) (*Ticket, error) { return Load(tx.Context(
 // Load reads one ticket by id, with no permission check, for other domains' rules (routing,
 // automation) that see every ticket.
 func Load(ctx context.Context, q storage.Querier, id int64) (*Ticket, error) {
-	ts, err := loadByIDs(ctx, q, []int64{id})
-	if err != nil {
-		return nil, err
-	}
-	if len(ts) == 0 {
+	// One-row statements, which the SQLite writer keeps prepared (a list's IN query it cannot).
+	t, err := scanTicket(q.QueryRowContext(ctx, selectTickets+` WHERE t.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket id %d not found", id)
 	}
-	return ts[0], nil
+	if err != nil {
+		return nil, fmt.Errorf("load ticket %d: %w", id, err)
+	}
+	if t.Tags, err = tag.NamesOf(ctx, q, "ticket_tags", "ticket_id", t.ID); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // RouteTx hands a ticket to a team and agent on behalf of automatic routing, inside the

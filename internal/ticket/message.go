@@ -228,6 +228,36 @@ func (s *Service) messageByDedup(ctx context.Context, a auth.Actor, number int64
 
 // addMessageTx stores a prepared message on t and applies its effects on the ticket.
 func (s *Service) addMessageTx(tx *storage.Tx, a auth.Actor, t *Ticket, m *preparedMessage, now time.Time) (int64, error) {
+	id, err := s.insertMessage(tx, a, t, m, now)
+	if err != nil {
+		return 0, err
+	}
+	sets := []string{"message_count = message_count + 1", "updated_at = $1", "version = version + 1"}
+	args := []any{now.UnixMilli()}
+	set := func(col string, v any) {
+		args = append(args, v)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	effects, err := messageEffects(a, t, m, now, set)
+	if err != nil {
+		return 0, err
+	}
+	args = append(args, t.ID)
+	if _, err := tx.ExecContext(tx.Context(), `UPDATE tickets SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, len(args)), args...); err != nil {
+		return 0, fmt.Errorf("update ticket after message: %w", err)
+	}
+	changes := append([]event.Change{messageAdded(id, m)}, effects...)
+	return id, event.Append(tx, a, event.Ticket, t.ID, now, changes...)
+}
+
+// messageAdded is the event of a new message.
+func messageAdded(id int64, m *preparedMessage) event.Change {
+	return event.Change{Action: "message_added", Detail: map[string]any{"message_id": id, "kind": m.kind, "author_kind": m.author}}
+}
+
+// insertMessage stores message m of ticket t with its search entry and attachments; the
+// ticket row is the caller's to update (addMessageTx) or to insert (a new ticket).
+func (s *Service) insertMessage(tx *storage.Tx, a auth.Actor, t *Ticket, m *preparedMessage, now time.Time) (int64, error) {
 	ctx := tx.Context()
 	channel := m.channel
 	if channel == "" {
@@ -258,7 +288,7 @@ func (s *Service) addMessageTx(tx *storage.Tx, a auth.Actor, t *Ticket, m *prepa
 	if t.MessageCount == 0 {
 		indexed = t.Subject + "\n" + m.text // the first message carries the subject into the index
 	}
-	if err := search.Put(tx, search.Messages, id, indexed); err != nil {
+	if err := search.Add(tx, search.Messages, id, indexed); err != nil {
 		return 0, err
 	}
 	for i, att := range m.attachments {
@@ -270,14 +300,14 @@ func (s *Service) addMessageTx(tx *storage.Tx, a auth.Actor, t *Ticket, m *prepa
 			return 0, fmt.Errorf("insert attachment: %w", err)
 		}
 	}
+	return id, nil
+}
 
-	sets := []string{"message_count = message_count + 1", "updated_at = $1", "version = version + 1"}
-	args := []any{now.UnixMilli()}
-	set := func(col string, v any) {
-		args = append(args, v)
-		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
-	}
-	changes := []event.Change{{Action: "message_added", Detail: map[string]any{"message_id": id, "kind": m.kind, "author_kind": m.author}}}
+// messageEffects works out what a new message m does to its ticket t as it stands before the
+// message: the columns to set (through set) besides the message count and update time, and
+// the events besides message_added.
+func messageEffects(a auth.Actor, t *Ticket, m *preparedMessage, now time.Time, set func(string, any)) ([]event.Change, error) {
+	var changes []event.Change
 	status := t.Status
 	if m.kind == KindReply {
 		set("preview", preview(m.text))
@@ -302,18 +332,14 @@ func (s *Service) addMessageTx(tx *storage.Tx, a auth.Actor, t *Ticket, m *prepa
 	}
 	statusChanges, err := statusEffects(t, status, now, set)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	changes = append(changes, statusChanges...)
 	if t.Owner == nil && a.ServesCustomers() && m.author == "agent" {
 		set("owner_id", a.ID)
 		changes = append(changes, event.Change{Action: "owner_set", Field: "owner", New: event.Int(a.ID)})
 	}
-	args = append(args, t.ID)
-	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, len(args)), args...); err != nil {
-		return 0, fmt.Errorf("update ticket after message: %w", err)
-	}
-	return id, event.Append(tx, a, event.Ticket, t.ID, now, changes...)
+	return changes, nil
 }
 
 // statusEffects applies a status change's side effects (timestamps) through set and returns

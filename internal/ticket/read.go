@@ -91,12 +91,8 @@ func loadByNumber(ctx context.Context, q storage.Querier, number int64) (*Ticket
 	if err != nil {
 		return nil, fmt.Errorf("load ticket #%d: %w", number, err)
 	}
-	tags, err := tag.Names(ctx, q, "ticket_tags", "ticket_id", []int64{t.ID})
-	if err != nil {
+	if t.Tags, err = tag.NamesOf(ctx, q, "ticket_tags", "ticket_id", t.ID); err != nil {
 		return nil, err
-	}
-	if tags[t.ID] != nil {
-		t.Tags = tags[t.ID]
 	}
 	return t, nil
 }

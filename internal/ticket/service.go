@@ -259,15 +259,26 @@ func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []
 	if a.ServesCustomers() && (in.Channel == "phone" || msg.author == "agent") {
 		owner = a.ID
 	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO tickets (number, subject, type, subtype, status, priority, channel, customer_id,
-			team_id, assignee_id, owner_id, custom_fields, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id`,
-		number, strings.TrimSpace(in.Subject), in.Type, in.Subtype, priorityRank(in.Priority), in.Channel, customerID,
-		nullID(teamID), nullID(in.AssigneeID), nullID(owner), cf, now.UnixMilli()).Scan(&id)
+	// The ticket is inserted as it stands after its first message (count, preview, status,
+	// owner, timestamps), so the row and its twenty indexes are written once, not twice.
+	t := &Ticket{Number: number, Subject: strings.TrimSpace(in.Subject), Status: StatusNew, Channel: in.Channel,
+		Customer: Ref{ID: customerID}, CreatedAt: now}
+	if owner != 0 {
+		t.Owner = &Ref{ID: owner}
+	}
+	row := newRow("number", number, "subject", t.Subject, "type", in.Type, "subtype", in.Subtype, "status", StatusNew,
+		"priority", priorityRank(in.Priority), "channel", in.Channel, "customer_id", customerID,
+		"team_id", nullID(teamID), "assignee_id", nullID(in.AssigneeID), "owner_id", nullID(owner), "custom_fields", cf,
+		"version", 1, "created_at", now.UnixMilli(), "updated_at", now.UnixMilli(), "message_count", 1)
+	effects, err := messageEffects(a, t, msg, now, row.set)
 	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (`+row.columns()+`) VALUES (`+row.placeholders()+`) RETURNING id`, row.vals...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert ticket: %w", err)
 	}
+	t.ID = id
 	changes := []event.Change{
 		{Action: "created", Field: "status", New: event.Str(StatusNew), Detail: map[string]any{"number": number, "channel": in.Channel}},
 	}
@@ -280,14 +291,49 @@ func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []
 		}
 		changes = append(changes, event.Change{Action: "updated", Field: "tags", New: event.Str(strings.Join(tags, ","))})
 	}
+	msgID, err := s.insertMessage(tx, a, t, msg, now)
+	if err != nil {
+		return 0, err
+	}
+	changes = append(changes, messageAdded(msgID, msg))
+	changes = append(changes, effects...)
 	if err := event.Append(tx, a, event.Ticket, id, now, changes...); err != nil {
 		return 0, err
 	}
-	t := &Ticket{ID: id, Number: number, Subject: strings.TrimSpace(in.Subject), Status: StatusNew, Customer: Ref{ID: customerID}, CreatedAt: now}
-	if _, err := s.addMessageTx(tx, a, t, msg, now); err != nil {
-		return 0, err
-	}
 	return number, s.changed(tx, ChangeCreated, id, nil, nil, a, now)
+}
+
+// row is a row to insert, built column by column; setting a column again replaces its value.
+type row struct {
+	cols []string
+	vals []any
+}
+
+func newRow(pairs ...any) *row {
+	r := &row{}
+	for i := 0; i < len(pairs); i += 2 {
+		r.set(pairs[i].(string), pairs[i+1])
+	}
+	return r
+}
+
+func (r *row) set(col string, v any) {
+	if i := slices.Index(r.cols, col); i >= 0 {
+		r.vals[i] = v
+		return
+	}
+	r.cols = append(r.cols, col)
+	r.vals = append(r.vals, v)
+}
+
+func (r *row) columns() string { return strings.Join(r.cols, ", ") }
+
+func (r *row) placeholders() string {
+	p := make([]string, len(r.cols))
+	for i := range p {
+		p[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return strings.Join(p, ", ")
 }
 
 func nextNumber(tx *storage.Tx) (int64, error) {
