@@ -492,37 +492,33 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 	if err := bareIndex(tx, d, search.Customers, customerID, in.name+"\n\n"+in.email+"\n"); err != nil {
 		return 0, err
 	}
-	// Each command appends its events in one statement.
-	ev := func(kind string, subject int64, rows [][3]any) error {
+	// Each command appends its events in one statement (event.Append).
+	type change struct {
+		action, field string
+		nw            any
+		detail        map[string]any
+	}
+	ev := func(kind string, subject int64, changes ...change) error {
 		q := `INSERT INTO events (subject_kind, subject_id, action, field, old_value, new_value, detail, actor_kind, actor_id, created_at) VALUES `
 		var args []any
-		for i, r := range rows {
+		for i, c := range changes {
 			if i > 0 {
 				q += ", "
 			}
 			n := len(args)
 			q += fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
-			action, field := r[0].(string), r[1].(string)
-			var nw any
 			detail := "{}"
-			if r[2] != nil {
-				switch v := r[2].(type) {
-				case string:
-					nw = v
-				case map[string]any:
-					b, _ := json.Marshal(v)
-					detail = string(b)
-				}
+			if c.detail != nil {
+				b, _ := json.Marshal(c.detail)
+				detail = string(b)
 			}
-			if action == "created" && kind == "ticket" {
-				nw = "new"
-			}
-			args = append(args, kind, subject, action, field, nil, nw, detail, string(actor.Kind), actor.ID, ms)
+			args = append(args, kind, subject, c.action, c.field, nil, c.nw, detail, string(actor.Kind), actor.ID, ms)
 		}
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	}
-	if err := ev("customer", customerID, [][3]any{{"created", "name", in.name}, {"identity_added", "email", in.email}}); err != nil {
+	if err := ev("customer", customerID, change{action: "created", field: "name", nw: in.name},
+		change{action: "identity_added", field: "email", nw: in.email}); err != nil {
 		return 0, err
 	}
 	var kind string
@@ -558,10 +554,9 @@ func bareCreate(tx *sql.Tx, d storage.Dialect, actor auth.Actor, team int64, in 
 	if err := bareIndex(tx, d, search.Messages, msgID, in.subject+"\n"+in.body); err != nil {
 		return 0, err
 	}
-	if err := ev("ticket", id, [][3]any{
-		{"created", "status", map[string]any{"number": number, "channel": in.channel}},
-		{"message_added", "", map[string]any{"message_id": msgID, "kind": "reply", "author_kind": "customer"}},
-	}); err != nil {
+	if err := ev("ticket", id,
+		change{action: "created", field: "status", nw: "new", detail: map[string]any{"number": number, "channel": in.channel}},
+		change{action: "message_added", detail: map[string]any{"message_id": msgID, "kind": "reply", "author_kind": "customer"}}); err != nil {
 		return 0, err
 	}
 	return number, nil
