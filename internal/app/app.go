@@ -208,6 +208,17 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.ServeListener(ctx, ln)
 }
 
+// scheduleJobs makes sure the recurring jobs (SLA sweep, timed automation) are queued.
+func (a *App) scheduleJobs(ctx context.Context) error {
+	if err := a.SLA.ScheduleSweep(ctx); err != nil {
+		return fmt.Errorf("schedule the SLA sweep: %w", err)
+	}
+	if err := a.Automation.ScheduleTimed(ctx); err != nil {
+		return fmt.Errorf("schedule timed automation: %w", err)
+	}
+	return nil
+}
+
 // ServeListener serves on ln until ctx ends.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -226,11 +237,12 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(mailDone); a.Mail.Run(mailCtx) }()
 	defer func() { stopMail(); <-mailDone }()
 	// Durable jobs run on every node while it serves; jobs in hand finish before it stops.
-	if err := a.SLA.ScheduleSweep(ctx); err != nil {
-		return fmt.Errorf("schedule the SLA sweep: %w", err)
-	}
-	if err := a.Automation.ScheduleTimed(ctx); err != nil {
-		return fmt.Errorf("schedule timed automation: %w", err)
+	if err := a.scheduleJobs(ctx); err != nil {
+		ln.Close()
+		if ctx.Err() != nil {
+			return nil // stopped while starting: a stop, not a failure to start
+		}
+		return err
 	}
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
