@@ -30,11 +30,13 @@ type batcher struct {
 	wg       sync.WaitGroup
 	once     sync.Once
 
-	sync        func() error     // makes committed batches durable; nil: the commit already did
-	checkpoints *checkpointer    // copies the WAL into the database beside the writer, or nil
-	durable     chan func(error) // committed batches waiting for sync, oldest first
-	unsynced    atomic.Int64     // batches committed and not yet synced
-	synced      chan struct{}    // a sync round ended
+	sync        func() error   // makes committed batches durable; nil: the commit already did
+	checkpoints *checkpointer  // copies the WAL into the database beside the writer, or nil
+	durable     chan committed // committed batches waiting for sync, oldest first
+	unsynced    atomic.Int64   // batches committed and not yet synced
+	waitingCmds atomic.Int64   // commands in those batches
+	active      atomic.Int64   // commands submitted and not yet answered
+	synced      chan struct{}  // a sync round ended
 	failed      atomic.Pointer[error]
 }
 
@@ -48,10 +50,16 @@ type writeReq struct {
 
 var errClosed = errors.New("storage: database is closed")
 
+// committed is a batch waiting for its sync: answer tells its commands.
+type committed struct {
+	answer func(error)
+	cmds   int64
+}
+
 func newBatcher(db *sql.DB, maxBatch int, sync func() error) *batcher {
 	b := &batcher{db: db, stmts: newStmtCache(db), maxBatch: maxBatch, reqs: make(chan *writeReq), quit: make(chan struct{}), sync: sync}
 	if sync != nil {
-		b.durable = make(chan func(error), 4*maxBatch)
+		b.durable = make(chan committed, 4*maxBatch)
 		b.synced = make(chan struct{}, 1)
 		b.wg.Add(1)
 		go b.syncLoop()
@@ -66,7 +74,7 @@ func newBatcher(db *sql.DB, maxBatch int, sync func() error) *batcher {
 func (b *batcher) syncLoop() {
 	defer b.wg.Done()
 	for first := range b.durable {
-		waiting := []func(error){first}
+		waiting := []committed{first}
 	more:
 		for {
 			select {
@@ -89,10 +97,13 @@ func (b *batcher) syncLoop() {
 		if failed := b.failed.Load(); failed != nil {
 			err = *failed
 		}
-		for _, f := range waiting {
-			f(err)
+		var cmds int64
+		for _, c := range waiting {
+			c.answer(err)
+			cmds += c.cmds
 		}
 		b.unsynced.Add(-int64(len(waiting)))
+		b.waitingCmds.Add(-cmds)
 		select {
 		case b.synced <- struct{}{}:
 		default:
@@ -112,6 +123,8 @@ func (b *batcher) exclusive(ctx context.Context, f func(*sql.Conn) error) error 
 }
 
 func (b *batcher) submit(ctx context.Context, r *writeReq) error {
+	b.active.Add(1)
+	defer b.active.Add(-1)
 	select {
 	case b.reqs <- r:
 	case <-b.quit:
@@ -197,6 +210,11 @@ func (b *batcher) more(n int) *writeReq {
 	default:
 	}
 	if b.unsynced.Load() == 0 {
+		return nil
+	}
+	// Every command under way is in this batch or being synced: none can join, so commit now
+	// and let the commit's page writes overlap the sync.
+	if b.active.Load() <= int64(n)+b.waitingCmds.Load() {
 		return nil
 	}
 	select {
@@ -299,7 +317,8 @@ func (b *batcher) run(first *writeReq) (held *writeReq) {
 	}
 	if b.durable != nil {
 		b.unsynced.Add(1)
-		b.durable <- finish
+		b.waitingCmds.Add(int64(len(batch)))
+		b.durable <- committed{answer: finish, cmds: int64(len(batch))}
 		return held
 	}
 	finish(nil)
