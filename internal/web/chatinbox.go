@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -63,42 +62,12 @@ func (u *UI) liveInbox(w http.ResponseWriter, r *http.Request, c *reqCtx) error 
 	if !c.Actor.ServesCustomers() {
 		return errNotFoundPage
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return fmt.Errorf("live inbox: response cannot stream")
-	}
 	events, end := u.Realtime.Subscribe(inboxTopic)
 	defer end()
-	u.streams.Add(1)
-	defer u.streams.Add(-1)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 5000\n\n")
-	flusher.Flush()
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-tick.C:
-			fmt.Fprint(w, ": ping\n\n")
-		case e, open := <-events:
-			if !open {
-				return nil
-			}
-			name, notice, ok := u.inboxEvent(r, c, e)
-			if !ok {
-				continue
-			}
-			b, _ := json.Marshal(notice)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
-		}
-		flusher.Flush()
-	}
+	return u.stream(w, r, events, 5*time.Second, nil, func(e realtime.Event) (sseEvent, bool) {
+		name, notice, ok := u.inboxEvent(r, c, e)
+		return sseEvent{name, notice}, ok
+	})
 }
 
 // inboxEvent turns an inbox event into what this agent's page hears, or false when the

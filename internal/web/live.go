@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -38,48 +36,21 @@ func (u *UI) publishChanges() {
 // rather than redrawing under the agent's hands.
 func (u *UI) live(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	n := pathInt(r, "number")
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return fmt.Errorf("live: response cannot stream")
-	}
 	// Subscribe first, then read the ticket: a change made between the page's drawing and
 	// this subscription shows as a version newer than the page's (?v=), so none slips by.
 	events, end := u.Realtime.Subscribe(ticketTopic(n))
 	defer end()
-	u.streams.Add(1)
-	defer u.streams.Add(-1)
 	t, err := u.Tickets.Get(r.Context(), c.Actor, n)
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: pass events through at once
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 5000\n\n")
+	var missed []sseEvent
 	if v, err := strconv.ParseInt(r.URL.Query().Get("v"), 10, 64); err == nil && v != t.Version {
-		b, _ := json.Marshal(realtime.Event{Topic: ticketTopic(n), Kind: "updated", At: t.UpdatedAt})
-		fmt.Fprintf(w, "event: change\ndata: %s\n\n", b)
+		missed = append(missed, sseEvent{"change", realtime.Event{Topic: ticketTopic(n), Kind: "updated", At: t.UpdatedAt}})
 	}
-	flusher.Flush()
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-tick.C:
-			fmt.Fprint(w, ": ping\n\n")
-		case e, open := <-events:
-			if !open {
-				return nil // shutting down
-			}
-			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", liveEventName(e), b) // presence and typing are not changes
-		}
-		flusher.Flush()
-	}
+	return u.stream(w, r, events, 5*time.Second, missed, func(e realtime.Event) (sseEvent, bool) {
+		return sseEvent{liveEventName(e), e}, true // presence and typing are not changes
+	})
 }
 
 // Close ends the open event streams, so a server shutting down need not wait for them.

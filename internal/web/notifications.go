@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"html/template"
 	"math"
 	"net/http"
@@ -126,41 +124,14 @@ func bellCount(n int, more bool) string {
 // liveNotifications streams hints of the user's new notifications as Server-Sent Events;
 // the page then reloads its bell. Only the signed-in user's own topic is ever subscribed.
 func (u *UI) liveNotifications(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return fmt.Errorf("live: response cannot stream")
-	}
 	events, end := u.Realtime.Subscribe(notify.Topic(c.User.ID))
 	defer end()
-	u.streams.Add(1)
-	defer u.streams.Add(-1)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 10000\n\n")
-	flusher.Flush()
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-tick.C:
-			fmt.Fprint(w, ": ping\n\n")
-		case e, open := <-events:
-			if !open {
-				return nil
-			}
-			if e.Kind != notify.KindNotification && e.Kind != realtime.KindResync {
-				continue
-			}
-			b, _ := json.Marshal(map[string]any{"kind": e.Kind, "at": e.At})
-			fmt.Fprintf(w, "event: notification\ndata: %s\n\n", b)
+	return u.stream(w, r, events, 10*time.Second, nil, func(e realtime.Event) (sseEvent, bool) {
+		if e.Kind != notify.KindNotification && e.Kind != realtime.KindResync {
+			return sseEvent{}, false
 		}
-		flusher.Flush()
-	}
+		return sseEvent{"notification", map[string]any{"kind": e.Kind, "at": e.At}}, true
+	})
 }
 
 // slaBadge is what a due badge shows.
