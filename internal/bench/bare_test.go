@@ -570,9 +570,13 @@ func bareIndex(tx *sql.Tx, d storage.Dialect, index string, id int64, text strin
 		key = "customer_id"
 	}
 	var err error
-	if d == storage.Postgres {
+	switch {
+	case d == storage.Postgres && index == search.Messages:
+		_, err = tx.Exec(`INSERT INTO message_index (message_id, ticket_id, tokens)
+			SELECT id, ticket_id, $2::tsvector FROM messages WHERE id = $1`, id, search.MessageVector(id, text))
+	case d == storage.Postgres:
 		_, err = tx.Exec(`INSERT INTO `+index+` (`+key+`, tokens) VALUES ($1, $2::tsvector)`, id, search.TSVector(text))
-	} else {
+	default:
 		_, err = tx.Exec(`INSERT INTO `+index+` (rowid, tokens) VALUES ($1, $2)`, id, search.IndexText(text))
 	}
 	return err

@@ -68,9 +68,9 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 	}
 	// ticket.matchQuery, unscoped: a window of the newest matches from the index, each marked
 	// ok where the actor may open its ticket and the filter keeps it.
-	window := func(below int64, limit int, scored bool) (string, []any) {
+	window := func(span search.Span, limit int, scored bool) (string, []any) {
 		args = nil
-		w := search.Newest(d, search.Messages, q, below, limit, scored, arg)
+		w := search.Newest(d, q, span, limit, scored, arg)
 		var conds []string
 		if v := visibility(a, arg); v != "" {
 			conds = append(conds, v)
@@ -81,41 +81,46 @@ func bareSearch(ctx context.Context, db *sql.DB, d storage.Dialect, a auth.Actor
 		ok, join := "1", ""
 		if len(conds) > 0 {
 			ok = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
-			join = " JOIN tickets t ON t.id = m.ticket_id"
+			join = " JOIN tickets t ON t.id = x.ticket_id"
 		}
-		cols := "m.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
+		cols := "x.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
 		if scored {
 			cols += ", x.score AS score"
 		}
-		return "SELECT " + cols + " FROM (" + w + ") x JOIN messages m ON m.id = x.id" + join + " ORDER BY x.id DESC", args
+		return "SELECT " + cols + " FROM (" + w + ") x" + join + " ORDER BY x.id DESC", args
 	}
 	// Search's first page: one window of 2,001 matches serves the count and the page; relevance
-	// then reads one scored window of 2,000.
+	// then reads one scored window of 2,000. A window is read span by span (search.Walk).
 	read := func(limit int, scored bool) ([]int64, error) {
-		q, qargs := window(0, limit, scored)
-		rows, err := db.QueryContext(ctx, q, qargs...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
 		seen := map[int64]bool{}
 		var out []int64
-		for rows.Next() {
-			var tid, key, ok int64
-			dst := []any{&tid, &key, &ok}
-			var score float64
-			if scored {
-				dst = append(dst, &score)
+		err := search.Walk(ctx, db, d, 0, limit, func(span search.Span, need int) (int, error) {
+			q, qargs := window(span, need, scored)
+			rows, err := db.QueryContext(ctx, q, storage.PlanEachTime(d, qargs)...)
+			if err != nil {
+				return 0, err
 			}
-			if err := rows.Scan(dst...); err != nil {
-				return nil, err
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var tid, key, ok int64
+				dst := []any{&tid, &key, &ok}
+				var score float64
+				if scored {
+					dst = append(dst, &score)
+				}
+				if err := rows.Scan(dst...); err != nil {
+					return n, err
+				}
+				n++
+				if ok == 1 && !seen[tid] && len(out) < 25 {
+					seen[tid] = true
+					out = append(out, tid)
+				}
 			}
-			if ok == 1 && !seen[tid] && len(out) < 25 {
-				seen[tid] = true
-				out = append(out, tid)
-			}
-		}
-		return out, rows.Err()
+			return n, rows.Err()
+		})
+		return out, err
 	}
 	out, err := read(2001, false)
 	if err != nil || !sc.relevance {

@@ -131,7 +131,7 @@ func (p *plan) customerBatch(k int, ev *int64, idn *int64) *batch {
 			}
 		}
 		if p.search {
-			b.customerDocs = append(b.customerDocs, doc{id, text})
+			b.customerDocs = append(b.customerDocs, doc{id: id, text: text})
 		}
 		if tier == "vip" && vip != 0 {
 			ctags.add(id, vip)
@@ -565,7 +565,7 @@ func (p *plan) ticketBatch(k int, st *ticketState, ev, msgID *int64) *batch {
 				if mi == 0 {
 					text = sc.Subject + "\n" + text // the first message carries the subject, as in the app
 				}
-				b.messageDocs = append(b.messageDocs, doc{*msgID, text})
+				b.messageDocs = append(b.messageDocs, doc{*msgID, id, text})
 			}
 			*msgID++
 		}

@@ -7,7 +7,7 @@ import "database/sql/driver"
 type table struct {
 	name       string
 	cols       []string
-	sqliteCols []string // the columns' names on SQLite, when they differ
+	sqliteCols []string // the columns' names on SQLite, when they differ (maybe fewer)
 	per        int      // rows per multi-row INSERT on SQLite (cols*per stays below 32766)
 	suffix     string   // appended to the SQLite INSERT (conflict handling)
 }
@@ -35,7 +35,7 @@ var (
 	// The search indexes (internal/search): an FTS5 table keyed by rowid on SQLite, a
 	// tsvector table on PostgreSQL. FTS5 flushes its pending terms at every statement, so
 	// its statements are large.
-	tMessageIndex = &table{name: "message_index", cols: []string{"message_id", "tokens"},
+	tMessageIndex = &table{name: "message_index", cols: []string{"message_id", "ticket_id", "tokens"},
 		sqliteCols: []string{"rowid", "tokens"}, per: 4000}
 	tCustomerIndex = &table{name: "customer_index", cols: []string{"customer_id", "tokens"},
 		sqliteCols: []string{"rowid", "tokens"}, per: 4000}
@@ -61,23 +61,31 @@ type rows struct {
 	av    []any
 }
 
+// columns are the table's columns on SQLite (named) or PostgreSQL.
+func (t *table) columns(named bool) []string {
+	if named && t.sqliteCols != nil {
+		return t.sqliteCols
+	}
+	return t.cols
+}
+
 func newRows(t *table, named bool, capRows int) rows {
 	r := rows{t: t, named: named}
 	if named {
-		r.nv = make([]driver.NamedValue, 0, capRows*len(t.cols))
+		r.nv = make([]driver.NamedValue, 0, capRows*len(t.columns(named)))
 	} else {
 		r.av = make([]any, 0, capRows*len(t.cols))
 	}
 	return r
 }
 
-// add appends one row; vals must be int64, string or nil, in the order of t.cols.
+// add appends one row; vals must be int64, string or nil, in the order of t.columns.
 func (r *rows) add(vals ...any) {
-	if len(vals) != len(r.t.cols) {
+	if len(vals) != len(r.t.columns(r.named)) {
 		panic("gen: wrong number of values for " + r.t.name)
 	}
 	if r.named {
-		base := (r.n % r.t.per) * len(r.t.cols)
+		base := (r.n % r.t.per) * len(vals)
 		for i, v := range vals {
 			r.nv = append(r.nv, driver.NamedValue{Ordinal: base + i + 1, Value: v})
 		}
@@ -89,8 +97,9 @@ func (r *rows) add(vals ...any) {
 
 // doc is a text for a search index, tokenised after generation by a pool of workers.
 type doc struct {
-	id   int64
-	text string
+	id     int64
+	ticket int64 // a message's ticket (PostgreSQL's message_index holds it)
+	text   string
 }
 
 // batch is what the generator hands the writer: a slice of the load, all tables.

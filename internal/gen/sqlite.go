@@ -235,12 +235,9 @@ func (l *sqliteLoader) stmt(t *table, rows int) (driver.StmtExecContext, error) 
 	s, ok := l.stmts[k]
 	if !ok {
 		var b strings.Builder
-		cols := t.cols
-		if t.sqliteCols != nil {
-			cols = t.sqliteCols
-		}
+		cols := t.columns(true)
 		b.WriteString("INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 		for r := 0; r < rows; r++ {
 			if r > 0 {
 				b.WriteString(", ")
@@ -264,7 +261,7 @@ func (l *sqliteLoader) stmt(t *table, rows int) (driver.StmtExecContext, error) 
 func (l *sqliteLoader) write(b *batch) error {
 	for i := range b.tables {
 		r := &b.tables[i]
-		ncol, per := len(r.t.cols), r.t.per
+		ncol, per := len(r.t.columns(true)), r.t.per
 		for off := 0; off < r.n; off += per {
 			k := min(per, r.n-off)
 			s, err := l.stmt(r.t, k)

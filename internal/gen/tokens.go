@@ -16,9 +16,12 @@ func (b *batch) index(named bool) {
 	}{{tMessageIndex, b.messageDocs}, {tCustomerIndex, b.customerDocs}} {
 		r := b.rows(x.t)
 		for _, d := range x.docs {
-			if named {
+			switch {
+			case named:
 				r.add(d.id, search.IndexText(d.text))
-			} else {
+			case x.t == tMessageIndex:
+				r.add(d.id, d.ticket, tb.message(d.id, d.text))
+			default:
 				r.add(d.id, tb.build(d.text))
 			}
 		}
@@ -33,6 +36,15 @@ type tsvBuilder struct {
 	idx   map[string]int
 	count []int
 	last  []int
+}
+
+// message is search.MessageVector(id, text): build(text) and the id's bucket lexemes.
+func (w *tsvBuilder) message(id int64, text string) pgtype.TSVector {
+	v := w.build(text)
+	for _, lex := range search.IDLexemes(id) {
+		v.Lexemes = append(v.Lexemes, pgtype.TSVectorLexeme{Word: lex})
+	}
+	return v
 }
 
 func (w *tsvBuilder) build(text string) pgtype.TSVector {

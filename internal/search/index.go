@@ -40,9 +40,15 @@ func Add(tx *storage.Tx, index string, id int64, text string) error {
 func add(tx *storage.Tx, index string, id int64, text string) error {
 	ctx := tx.Context()
 	var err error
-	if tx.Dialect() == storage.Postgres {
+	switch {
+	case tx.Dialect() == storage.Postgres && index == Messages:
+		// The row carries its message's ticket (Newest); a trigger follows the message when it
+		// moves to another ticket (merge, split).
+		_, err = tx.ExecContext(ctx, `INSERT INTO message_index (message_id, ticket_id, tokens)
+			SELECT id, ticket_id, $2::tsvector FROM messages WHERE id = $1`, id, MessageVector(id, text))
+	case tx.Dialect() == storage.Postgres:
 		_, err = tx.ExecContext(ctx, `INSERT INTO `+index+` (`+keyColumn(index)+`, tokens) VALUES ($1, $2::tsvector)`, id, TSVector(text))
-	} else {
+	default:
 		_, err = tx.ExecContext(ctx, `INSERT INTO `+index+` (rowid, tokens) VALUES ($1, $2)`, id, IndexText(text))
 	}
 	if err != nil {

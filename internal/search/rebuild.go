@@ -136,7 +136,11 @@ func tokenize(batch []doc, index string, d storage.Dialect, workers int) {
 					text = customerText(text)
 				}
 				if d == storage.Postgres {
-					part[i].tokens = TSVector(text)
+					if index == Messages {
+						part[i].tokens = MessageVector(part[i].id, text)
+					} else {
+						part[i].tokens = TSVector(text)
+					}
 				} else {
 					part[i].tokens = IndexText(text)
 				}
@@ -166,23 +170,28 @@ func writeBatch(ctx context.Context, db *storage.DB, index string, batch []doc) 
 			part := batch[lo:min(lo+perStatement, len(batch))]
 			var b strings.Builder
 			args := make([]any, 0, 2*len(part))
-			if tx.Dialect() == storage.Postgres {
-				b.WriteString(`INSERT INTO ` + index + ` (` + keyColumn(index) + `, tokens) VALUES `)
-			} else {
-				b.WriteString(`INSERT INTO ` + index + ` (rowid, tokens) VALUES `)
-			}
 			for i, d := range part {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				if tx.Dialect() == storage.Postgres {
-					fmt.Fprintf(&b, "($%d, $%d::tsvector)", 2*i+1, 2*i+2)
+					fmt.Fprintf(&b, "($%d::bigint, $%d::tsvector)", 2*i+1, 2*i+2)
 				} else {
 					fmt.Fprintf(&b, "($%d, $%d)", 2*i+1, 2*i+2)
 				}
 				args = append(args, d.id, d.tokens)
 			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			var stmt string
+			switch {
+			case tx.Dialect() == storage.Postgres && index == Messages: // with the message's ticket, as add
+				stmt = `INSERT INTO message_index (message_id, ticket_id, tokens) SELECT v.id, m.ticket_id, v.tokens
+					FROM (VALUES ` + b.String() + `) v (id, tokens) JOIN messages m ON m.id = v.id`
+			case tx.Dialect() == storage.Postgres:
+				stmt = `INSERT INTO ` + index + ` (` + keyColumn(index) + `, tokens) VALUES ` + b.String()
+			default:
+				stmt = `INSERT INTO ` + index + ` (rowid, tokens) VALUES ` + b.String()
+			}
+			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
 				return fmt.Errorf("write %s batch: %w", index, err)
 			}
 		}

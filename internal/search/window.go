@@ -6,35 +6,48 @@ import (
 	"github.com/kefuhq/kefu/internal/storage"
 )
 
-// Newest is a subquery over index alone: the ids (column id) of the rows matching q, newest
-// first, below the id below when it is positive, at most limit of them; with scored, also
-// their score (column score, larger is better). A search reads matches through such windows,
-// so its work is bounded by the window and never by how few of the matches the searcher may
-// open: a pre-sales agent searching 退款 must not walk every refund in the archive to learn
-// that none is theirs.
-func Newest(d storage.Dialect, index string, q Query, below int64, limit int, scored bool, arg func(any) string) string {
+// Newest is a subquery over the message index: the messages matching q in the span s (one
+// step of Walk), newest first, at most limit of them, as columns id (the message's) and
+// ticket_id; with scored, also score (larger is better). A search reads matches through such
+// windows, so its work is bounded by the window and never by how few of the matches the
+// searcher may open: a pre-sales agent searching 退款 must not walk every refund in the
+// archive to learn that none is theirs.
+//
+// On PostgreSQL the index row carries its message's ticket id (migration 0012), which spares
+// a lookup in messages for each of the window's rows, a third of a window's time there.
+func Newest(d storage.Dialect, q Query, span Span, limit int, scored bool, arg func(any) string) string {
 	if d == storage.Postgres {
-		p := arg(q.TSQuery())
-		key := "sx." + keyColumn(index)
-		s := "SELECT " + key + " AS id"
+		s := "SELECT sx.message_id AS id, sx.ticket_id AS ticket_id"
 		if scored {
-			s += ", ts_rank(sx.tokens, " + p + "::tsquery) AS score"
+			s += ", ts_rank(sx.tokens, " + arg(q.TSQuery()) + "::tsquery) AS score"
 		}
-		s += " FROM " + index + " sx WHERE sx.tokens @@ " + p + "::tsquery"
-		if below > 0 {
-			s += " AND " + key + " < " + arg(below)
+		match := q.TSQuery()
+		if span.Hi > 0 {
+			match = "(" + match + ") & " + span.buckets()
 		}
-		return s + " ORDER BY " + key + " DESC LIMIT " + strconv.Itoa(limit)
+		s += " FROM " + Messages + " sx WHERE sx.tokens @@ " + arg(match) + "::tsquery"
+		if span.Hi > 0 {
+			s += " AND sx.message_id < " + arg(span.Hi)
+		}
+		return s + " ORDER BY sx.message_id DESC LIMIT " + strconv.Itoa(limit)
 	}
 	s := "SELECT rowid AS id"
 	if scored {
-		s += ", -bm25(" + index + ") AS score"
+		s += ", -bm25(" + Messages + ") AS score"
 	}
-	s += " FROM " + index + " WHERE " + index + " MATCH " + arg(q.FTS5())
-	if below > 0 {
-		s += " AND rowid < " + arg(below)
+	s += " FROM " + Messages + " WHERE " + Messages + " MATCH " + arg(q.FTS5())
+	if span.Lo > 0 {
+		s += " AND rowid >= " + arg(span.Lo)
 	}
-	return s + " ORDER BY rowid DESC LIMIT " + strconv.Itoa(limit)
+	if span.Hi > 0 {
+		s += " AND rowid < " + arg(span.Hi)
+	}
+	s += " ORDER BY rowid DESC LIMIT " + strconv.Itoa(limit)
+	cols := "w.id AS id, m.ticket_id AS ticket_id"
+	if scored {
+		cols += ", w.score AS score"
+	}
+	return "SELECT " + cols + " FROM (" + s + ") w JOIN messages m ON m.id = w.id"
 }
 
 // Contains is a condition that the row whose id is the SQL expression id matches q: one

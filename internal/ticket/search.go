@@ -178,7 +178,7 @@ func scoped(a auth.Actor, f Filter) bool { return a.Kind == auth.ActorCustomer |
 // keeps it. Unscoped, it reads a window of limit matches from the index and marks each;
 // scoped, it returns only rows that are ok, at most limit of them. Scoped relevance has no
 // index score to read and ranks newest first.
-func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64, limit int, scored bool) *query {
+func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, span search.Span, limit int, scored bool) *query {
 	b := &query{}
 	arg := b.arg
 	d := s.db.Dialect()
@@ -188,8 +188,8 @@ func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64
 	}
 	if scoped(a, f) {
 		conds = append(conds, search.Contains(d, search.Messages, "m.id", q, arg))
-		if below > 0 {
-			conds = append(conds, "m.id < "+arg(below))
+		if span.Hi > 0 {
+			conds = append(conds, "m.id < "+arg(span.Hi))
 		}
 		cols := "m.ticket_id AS ticket_id, m.id AS id, 1 AS ok"
 		if scored {
@@ -199,37 +199,58 @@ func (s *Service) matchQuery(a auth.Actor, q search.Query, f Filter, below int64
 			strings.Join(conds, " AND ") + " ORDER BY m.id DESC LIMIT " + strconv.Itoa(limit)
 		return b
 	}
-	window := search.Newest(d, search.Messages, q, below, limit, scored, arg)
+	window := search.Newest(d, q, span, limit, scored, arg)
 	ok, join := "1", ""
 	if len(conds) > 0 {
 		ok = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
-		join = " JOIN tickets t ON t.id = m.ticket_id"
+		join = " JOIN tickets t ON t.id = x.ticket_id"
 	}
-	cols := "m.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
+	cols := "x.ticket_id AS ticket_id, x.id AS id, " + ok + " AS ok"
 	if scored {
 		cols += ", x.score AS score"
 	}
-	b.sql = "SELECT " + cols + " FROM (" + window + ") x JOIN messages m ON m.id = x.id" + join + " ORDER BY x.id DESC"
+	b.sql = "SELECT " + cols + " FROM (" + window + ") x" + join + " ORDER BY x.id DESC"
 	return b
 }
 
-// readMatches reads one window of matchQuery's rows (score aside).
+// readMatches reads one window of matchQuery's rows (score aside): at most limit matches
+// below the message id below (all when 0), newest first.
 func (s *Service) readMatches(ctx context.Context, a auth.Actor, q search.Query, f Filter, below int64, limit int) ([]rawHit, error) {
-	mq := s.matchQuery(a, q, f, below, limit, false)
-	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
 	out := make([]rawHit, 0, min(limit, 256))
-	for rows.Next() {
-		var h rawHit
-		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok); err != nil {
-			return nil, err
+	err := s.eachMatch(ctx, a, q, f, below, limit, false, func(h rawHit) { out = append(out, h) })
+	return out, err
+}
+
+// eachMatch hands each of matchQuery's rows to take, newest first, reading the index span by
+// span (search.Walk) until it has limit matches; scoped, in one query.
+func (s *Service) eachMatch(ctx context.Context, a auth.Actor, q search.Query, f Filter, below int64, limit int, scored bool, take func(rawHit)) error {
+	read := func(span search.Span, need int) (int, error) {
+		mq := s.matchQuery(a, q, f, span, need, scored)
+		rows, err := s.db.Read().QueryContext(ctx, mq.sql, storage.PlanEachTime(s.db.Dialect(), mq.args)...)
+		if err != nil {
+			return 0, fmt.Errorf("search: %w", err)
 		}
-		out = append(out, h)
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var h rawHit
+			dest := []any{&h.ticketID, &h.messageID, &h.ok}
+			if scored {
+				dest = append(dest, &h.score)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return n, err
+			}
+			take(h)
+			n++
+		}
+		return n, rows.Err()
 	}
-	return out, rows.Err()
+	if scoped(a, f) {
+		_, err := read(search.Span{Hi: below}, limit)
+		return err
+	}
+	return search.Walk(ctx, s.db.Read(), s.db.Dialect(), below, limit, read)
 }
 
 // countOf counts the tickets the actor may open in a first window of up to countWindow+1
@@ -299,27 +320,17 @@ func (s *Service) newest(ctx context.Context, a auth.Actor, q search.Query, f Fi
 // ranked scores the newest RankWindow matches (bm25 on SQLite, ts_rank on PostgreSQL) and
 // returns a page of tickets by their best-scoring message.
 func (s *Service) ranked(ctx context.Context, a auth.Actor, q search.Query, f Filter, cur searchCursor) ([]rawHit, string, error) {
-	mq := s.matchQuery(a, q, f, 0, RankWindow, true)
-	rows, err := s.db.Read().QueryContext(ctx, mq.sql, mq.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("ranked search: %w", err)
-	}
-	defer rows.Close()
 	best := map[int64]rawHit{}
-	for rows.Next() {
-		var h rawHit
-		if err := rows.Scan(&h.ticketID, &h.messageID, &h.ok, &h.score); err != nil {
-			return nil, "", err
-		}
+	err := s.eachMatch(ctx, a, q, f, 0, RankWindow, true, func(h rawHit) {
 		if !h.ok {
-			continue
+			return
 		}
 		if b, ok := best[h.ticketID]; !ok || h.score > b.score {
 			best[h.ticketID] = h
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("ranked search: %w", err)
 	}
 	all := make([]rawHit, 0, len(best))
 	for _, h := range best {
