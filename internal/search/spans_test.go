@@ -11,40 +11,40 @@ import (
 	"github.com/kefuhq/kefu/internal/testutil"
 )
 
-// cover must name buckets whose union is exactly [lo, hi): no gap, no overlap, nothing
-// outside, and few of them.
-func TestCover(t *testing.T) {
+// spanBelow must read about size ids below hi as whole buckets of one level: its buckets
+// start at Lo, hold every id of [Lo, hi) and reach no further than the bucket of hi-1.
+func TestSpanBelow(t *testing.T) {
 	const b = smallestBucket
 	tests := []struct {
-		lo, hi int64
-		most   int // at most this many buckets
+		hi, size int64
+		level    uint
+		lo       int64
 	}{
-		{0, b, 1},
-		{0, 1 << 26, 1},
-		{b, 2 * b, 1},
-		{b, 1 << 17, 7},
-		{0, 1<<17 + b, 2},
-		{3 * b, 1<<20 + 5*b, 7 + 7 + 1 + 5},
-		{304 * b, 305 * b, 1},
-		{0, 100 << 26, 100},
-		{5 << 26, 5<<26 + 1<<23 + 3*b, 2 + 2},
+		{hi: 4984669, size: b, level: 14, lo: 303 * b},             // first span: the newest bucket and the one below
+		{hi: 303 * b, size: 533000, level: 17, lo: 34 << 17},       // 上门维修's second span: 2^17 buckets, the top one above hi
+		{hi: 303 * b, size: 20000, level: 14, lo: 302 * b},         // a little more than one bucket
+		{hi: 5 * b, size: 1 << 20, level: 20, lo: 0},               // never below zero
+		{hi: 1<<26 + 3*b, size: 100 << 26, level: 26, lo: 0},       // larger than the largest bucket
+		{hi: 7 << 20, size: 3<<20 + 3<<18, level: 20, lo: 3 << 20}, // nearest bucket, rounding down
+		{hi: 7 << 20, size: 3<<20 + 1<<18, level: 20, lo: 4 << 20}, // and up
 	}
 	for _, tt := range tests {
-		got := cover(tt.lo, tt.hi)
-		pos := tt.lo
-		for _, lex := range got {
-			level, n := parseBucket(t, lex)
-			start, size := n<<level, int64(1)<<level
-			if start != pos {
-				t.Fatalf("cover(%d, %d) = %v: %s starts at %d, want %d", tt.lo, tt.hi, got, lex, start, pos)
+		s := spanBelow(tt.hi, tt.size)
+		if s.level != tt.level || s.Lo != tt.lo || s.Hi != tt.hi {
+			t.Errorf("spanBelow(%d, %d) = %+v, want level %d from %d", tt.hi, tt.size, s, tt.level, tt.lo)
+			continue
+		}
+		lex := strings.Split(strings.Trim(s.buckets(), "()"), " | ")
+		pos := s.Lo
+		for _, q := range lex {
+			level, n := parseBucket(t, strings.Trim(q, "'"))
+			if level != s.level || n<<level != pos {
+				t.Fatalf("spanBelow(%d, %d): bucket %s, want level %d at %d", tt.hi, tt.size, q, s.level, pos)
 			}
-			pos += size
+			pos += int64(1) << level
 		}
-		if pos != tt.hi {
-			t.Errorf("cover(%d, %d) = %v ends at %d", tt.lo, tt.hi, got, pos)
-		}
-		if len(got) > tt.most {
-			t.Errorf("cover(%d, %d): %d buckets, want at most %d", tt.lo, tt.hi, len(got), tt.most)
+		if pos < tt.hi || pos-tt.hi >= int64(1)<<s.level {
+			t.Errorf("spanBelow(%d, %d): buckets end at %d, want the bucket of %d", tt.hi, tt.size, pos, tt.hi-1)
 		}
 	}
 }
@@ -72,7 +72,10 @@ func TestMigrationBucketsMatchIDLexemes(t *testing.T) {
 			if err := db.Read().QueryRowContext(context.Background(), `SELECT kefu_message_buckets($1)::text`, id).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
-			want := quoteAll(IDLexemes(id))
+			var want []string
+			for _, lex := range IDLexemes(id) {
+				want = append(want, quoteLexeme(lex))
+			}
 			slices.Sort(want)
 			if got != strings.Join(want, " ") {
 				t.Errorf("id %d: SQL %s, Go %s", id, got, strings.Join(want, " "))
