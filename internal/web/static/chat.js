@@ -250,7 +250,10 @@
     var root = tpl.content.firstElementChild;
     if (!root) return;
     var head = root.querySelector("#chat-head"), old = document.getElementById("chat-head");
-    if (head && old && !old.contains(document.activeElement)) {
+    // A response rendered before a change this page already shows (it crossed a newer one)
+    // must not bring back the old head: the status, the buttons.
+    var stale = (+root.getAttribute("data-e") || 0) < c.e;
+    if (head && old && !stale && !old.contains(document.activeElement)) {
       old.replaceWith(head);
       if (window.htmx) htmx.process(head);
     }
@@ -278,7 +281,9 @@
       return r.ok ? r.text() : null;
     }).then(function (html) {
       c.busy = false;
-      if (html !== null && chat === c) applyUpdate(c, html, false);
+      // The page may have been rendered anew meanwhile (ending the chat does): the answer
+      // belongs to the old one.
+      if (html !== null && chat === c && c.el.isConnected) applyUpdate(c, html, false);
       if (c.again) { c.again = false; update(c); }
     }, function () { c.busy = false; });
   }
@@ -314,7 +319,7 @@
       box.value = "";
       form.querySelector("[name=idem]").value = randomKey();
       if (pres) stopTyping(pres);
-      applyUpdate(c, res.text, true);
+      if (c.el.isConnected) applyUpdate(c, res.text, true);
       box.focus();
     }, function () {
       c.sending = false;
