@@ -9,7 +9,6 @@ import (
 	"github.com/kefuhq/kefu/internal/auth"
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/testutil"
-	"github.com/kefuhq/kefu/internal/user"
 )
 
 // On PostgreSQL a search reads the message index in spans of message ids, newest first
@@ -21,16 +20,8 @@ func TestSearchAcrossIDSpans(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		svc := newService(db)
-		users := user.NewService(db, nil)
 		sys := auth.System()
-		name, kind := "售后", "team"
-		team, err := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		name = "售前"
-		other, _ := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
-		agent, _ := users.Create(ctx, sys, user.CreateInput{Email: "a@x.cn", Name: "小刘", Role: auth.RoleAgent, Teams: []int64{team.ID}})
+		_, team, other, agent := searchTeams(t, db)
 
 		// Message ids to jump to before each group of tickets: bucket edges of the levels
 		// 2^14, 2^17, 2^20, 2^23 and 2^26 (a group of three messages may straddle one), and an id

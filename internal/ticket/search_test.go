@@ -19,17 +19,12 @@ func TestSearch(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		svc := newService(db)
-		users := user.NewService(db, nil)
 		sys := auth.System()
-		name, kind := "售后", "team"
-		afterSales, err := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
+		users, afterSales, preSales, agent := searchTeams(t, db)
+		outsider, err := users.Create(ctx, sys, user.CreateInput{Email: "b@x.cn", Name: "小王", Role: auth.RoleAgent, Teams: []int64{preSales.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		name = "售前"
-		preSales, _ := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
-		agent, _ := users.Create(ctx, sys, user.CreateInput{Email: "a@x.cn", Name: "小刘", Role: auth.RoleAgent, Teams: []int64{afterSales.ID}})
-		outsider, _ := users.Create(ctx, sys, user.CreateInput{Email: "b@x.cn", Name: "小王", Role: auth.RoleAgent, Teams: []int64{preSales.ID}})
 
 		docs := []struct {
 			subject, body, note string
@@ -178,4 +173,25 @@ func searchAll(t *testing.T, svc *Service, a auth.Actor, q, rank string, limit i
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// searchTeams is the search tests' people: the teams 售后 and 售前, and 小刘, an agent of 售后.
+func searchTeams(t *testing.T, db *storage.DB) (users *user.Service, afterSales, preSales *user.Team, agent *user.User) {
+	t.Helper()
+	ctx, sys := context.Background(), auth.System()
+	users = user.NewService(db, nil)
+	team := func(name string) *user.Team {
+		kind := "team"
+		tm, err := users.CreateTeam(ctx, sys, user.TeamInput{Name: &name, Kind: &kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	afterSales, preSales = team("售后"), team("售前")
+	agent, err := users.Create(ctx, sys, user.CreateInput{Email: "a@x.cn", Name: "小刘", Role: auth.RoleAgent, Teams: []int64{afterSales.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users, afterSales, preSales, agent
 }
