@@ -153,9 +153,13 @@ func (s *Service) apply(tx *storage.Tx, t *ticket.Ticket, msg *ticket.MessageInf
 		subject.TeamID = t.Team.ID
 	}
 	pol := choose(ps, subject)
-	st, err := loadState(ctx, tx, t.ID)
-	if err != nil {
-		return err
+	// A ticket created in this command has no clock yet (this hook is the first to see it):
+	// a read that must come back empty is a fifth of a new ticket's SLA time on the writer.
+	var st *State
+	if !created {
+		if st, err = loadState(ctx, tx, t.ID); err != nil {
+			return err
+		}
 	}
 	if pol == nil {
 		if st == nil {

@@ -273,7 +273,7 @@ func (b *batcher) run(first *writeReq) (held *writeReq) {
 		}
 		errs[i] = runCommand(r.tx, r.fn)
 		if errs[i] != nil {
-			r.tx.after, r.tx.before = nil, [2][]func() error{}
+			r.tx.after, r.tx.visible, r.tx.before = nil, nil, [2][]func() error{}
 			if _, err := sqlTx.Exec("ROLLBACK TO cmd"); err != nil {
 				// The transaction is unusable: fail everything in it.
 				sqlTx.Rollback()
@@ -314,6 +314,11 @@ func (b *batcher) run(first *writeReq) (held *writeReq) {
 	if err := sqlTx.Commit(); err != nil {
 		finish(fmt.Errorf("storage: commit: %w", err))
 		return held
+	}
+	for i, r := range batch {
+		if errs[i] == nil {
+			r.tx.committed()
+		}
 	}
 	if b.durable != nil {
 		b.unsynced.Add(1)

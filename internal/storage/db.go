@@ -111,6 +111,7 @@ type Tx struct {
 	ctx     context.Context
 	dialect Dialect
 	after   []func()
+	visible []func()
 	before  [2][]func() error // by Stage
 	locals  map[any]any
 	stmts   *stmtCache // SQLite's writer: statements kept prepared (nil on PostgreSQL)
@@ -223,6 +224,21 @@ func (tx *Tx) finish(stage Stage) error {
 // AfterCommit registers f to run after the command's data is committed (never if it is not),
 // for side effects such as notifying live pages.
 func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// OnVisible registers f to run, in a goroutine of its own, as soon as the command's writes
+// are committed and other connections can read them: on SQLite that is before the WAL is
+// synced, while the writer already runs the next batch. It lets a command prepare its answer
+// (read back what it wrote) while the disk catches up instead of after. What f reads may not
+// be durable yet: f must hand it to no one but its command, which shows it only once Write
+// has returned nil. f never runs if the command's writes are rolled back.
+func (tx *Tx) OnVisible(f func()) { tx.visible = append(tx.visible, f) }
+
+// committed starts the command's OnVisible work.
+func (tx *Tx) committed() {
+	for _, f := range tx.visible {
+		go f()
+	}
+}
 
 // runCommand runs fn, turning a panic into an error so one bad command cannot take the
 // shared writer down with it.

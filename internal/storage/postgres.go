@@ -58,6 +58,7 @@ func (w pgWriter) write(ctx context.Context, fn func(*Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
+	tx.committed()
 	for _, f := range tx.after {
 		f()
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kefuhq/kefu/internal/storage"
 	"github.com/kefuhq/kefu/internal/testutil"
@@ -40,7 +41,9 @@ func TestMigrateIsIdempotentAndRefusesNewerSchema(t *testing.T) {
 }
 
 // Concurrent commands: the failing ones leave nothing behind, the others all commit, and
-// after-commit hooks run exactly for the committed ones.
+// after-commit hooks run exactly for the committed ones. OnVisible work runs for each
+// committed command, by the time its Write returns it has started, and it can read the
+// command's row from the read pool; it never runs for a command that failed.
 func TestWriteKeepsCommandsApart(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
@@ -48,15 +51,22 @@ func TestWriteKeepsCommandsApart(t *testing.T) {
 		var hooks atomic.Int64
 		var wg sync.WaitGroup
 		errs := make([]error, n)
+		seen := make([]chan error, n) // what each command's OnVisible work read
 		for i := range n {
+			seen[i] = make(chan error, 1)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				errs[i] = db.Write(ctx, func(tx *storage.Tx) error {
-					if _, err := tx.Exec(`INSERT INTO tags (name, created_at) VALUES ($1, 0)`, fmt.Sprintf("t%d", i)); err != nil {
+					name := fmt.Sprintf("t%d", i)
+					if _, err := tx.Exec(`INSERT INTO tags (name, created_at) VALUES ($1, 0)`, name); err != nil {
 						return err
 					}
 					tx.AfterCommit(func() { hooks.Add(1) })
+					tx.OnVisible(func() {
+						var got string
+						seen[i] <- db.Read().QueryRowContext(ctx, `SELECT name FROM tags WHERE name = $1`, name).Scan(&got)
+					})
 					switch i % 4 {
 					case 1:
 						return errors.New("refused")
@@ -83,6 +93,21 @@ func TestWriteKeepsCommandsApart(t *testing.T) {
 		}
 		if count != n/4 || hooks.Load() != n/4 {
 			t.Fatalf("rows %d, hooks %d; want %d each", count, hooks.Load(), n/4)
+		}
+		for i := 0; i < n; i += 4 {
+			select {
+			case err := <-seen[i]:
+				if err != nil {
+					t.Errorf("command %d: its OnVisible work did not read its row: %v", i, err)
+				}
+			case <-time.After(time.Minute): // a guard against hanging, not a stopwatch
+				t.Fatalf("command %d committed, but its OnVisible work never ran", i)
+			}
+		}
+		for i := range n {
+			if i%4 != 0 && len(seen[i]) != 0 {
+				t.Errorf("command %d failed, yet its OnVisible work ran", i)
+			}
 		}
 	})
 }

@@ -189,10 +189,24 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, in CreateInput) (*Ti
 		}
 	}
 	var number int64
+	// The answer is read back as soon as the ticket is committed, while the disk syncs it;
+	// it is shown only once Write has returned: once the ticket is durable.
+	type answer struct {
+		t   *Ticket
+		err error
+	}
+	read := make(chan answer, 1)
 	err = s.db.Write(ctx, func(tx *storage.Tx) error {
 		var err error
-		number, err = s.createTx(tx, a, in, tags, msg)
-		return err
+		if number, err = s.createTx(tx, a, in, tags, msg); err != nil {
+			return err
+		}
+		n := number
+		tx.OnVisible(func() {
+			t, err := s.Get(ctx, a, n)
+			read <- answer{t, err}
+		})
+		return nil
 	})
 	if dedup != "" && storage.IsUniqueViolation(err) {
 		if n, err2 := ticketOfMessage(ctx, s.db.Read(), dedup); err2 == nil {
@@ -202,7 +216,8 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, in CreateInput) (*Ti
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, a, number)
+	got := <-read
+	return got.t, got.err
 }
 
 func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []string, msg *preparedMessage) (int64, error) {

@@ -41,17 +41,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if len(token) < len(auth.TokenPrefix)+10 || len(token) > 200 {
 		return nil, apperr.ErrUnauthorized
 	}
-	var uid int64
-	var active bool
-	err := s.db.Read().QueryRowContext(ctx, `SELECT t.user_id, u.active FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, auth.HashToken(token)).Scan(&uid, &active)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
+	// The token and its user in one read: every API request runs it.
+	u, err := scanUser(s.db.Read().QueryRowContext(ctx, `SELECT `+userColumnsOfU+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, auth.HashToken(token)))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !u.Active) {
 		return nil, apperr.ErrUnauthorized
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	return s.Get(ctx, uid)
+	if err := s.loadMemberships(ctx, []*User{u}); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // RevokeToken ends a token by id.

@@ -221,6 +221,9 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id int64, in Upd
 
 const userColumns = `id, email, name, role, locale, time_zone, active, created_at, updated_at`
 
+// userColumnsOfU is userColumns for a query that names the users table u.
+const userColumnsOfU = `u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active, u.created_at, u.updated_at`
+
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
