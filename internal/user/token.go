@@ -69,8 +69,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if err := s.loadMemberships(ctx, []*User{u}); err != nil {
 		return nil, err
 	}
-	known.put(hash, u)
-	return u.clone(), nil
+	known.put(hash, u) // keeps a copy: u stays the caller's own
+	return u, nil
 }
 
 // knownTokens holds, for the current auth generation, the users tokens were found to stand for.
