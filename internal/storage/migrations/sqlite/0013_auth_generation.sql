@@ -1,5 +1,5 @@
 -- A generation for what a token authenticates as: the token, its user, the user's teams and
--- those teams' kinds. Every API request read them (three statements, a tenth of a new
+-- those teams' kinds. Every API request read them (three statements, about a sixteenth of a new
 -- ticket's CPU); a node now keeps what it read per token and reads only this one row before
 -- using it, as it does for the configuration tables (0010). A revoked token, a deactivated
 -- user or a changed membership shows on every node at the next request.
