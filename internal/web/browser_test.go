@@ -69,8 +69,9 @@ func waitFor(cond string) chromedp.Action {
 		for {
 			err = chromedp.Poll(cond, nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))).Do(ctx)
 			// A navigation that lands while the condition is being evaluated destroys the
-			// page's JavaScript context under the poll: wait for the new page instead.
-			if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+			// page's JavaScript context under the poll (Chromium reports it either way):
+			// wait for the new page instead.
+			if err == nil || !navigatedAway(err) || time.Now().After(deadline) {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -83,6 +84,10 @@ func waitFor(cond string) chromedp.Action {
 		chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 1500) : ""`, &text).Do(ctx)
 		return fmt.Errorf("waiting for %s at %s: %w\npage:\n%s", cond, loc, err, text)
 	})
+}
+
+func navigatedAway(err error) bool {
+	return strings.Contains(err.Error(), "Cannot find context") || strings.Contains(err.Error(), "Inspected target navigated or closed")
 }
 
 func textHas(sel, s string) chromedp.Action {
