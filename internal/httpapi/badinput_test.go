@@ -93,6 +93,11 @@ func TestBadInput(t *testing.T) {
 			{"create: two identities", "POST", tickets, valid("customer", map[string]any{"email": "a@example.com", "phone": "13800138001"}), 400, "invalid", "customer", "one_identity", nil},
 			{"create: unknown customer", "POST", tickets, valid("customer", map[string]any{"id": 999999}), 400, "invalid", "customer.id", "unknown", nil},
 			{"create: invalid email", "POST", tickets, valid("customer", map[string]any{"email": "zhangwei.example.com"}), 400, "invalid", "customer.email", "invalid_email", nil},
+			{"create: invalid email beside an empty subject", "POST", tickets, func() map[string]any {
+				b := valid("subject", "")
+				b["customer"] = map[string]any{"email": "zhangwei.example.com"}
+				return b
+			}(), 400, "invalid", "customer.email", "invalid_email", nil},
 			{"create: invalid phone", "POST", tickets, valid("customer", map[string]any{"phone": "abc"}), 400, "invalid", "customer.phone", "invalid_phone", nil},
 			{"create: unknown type", "POST", tickets, valid("type", "bogus"), 400, "invalid", "type", "one_of", nil},
 			{"create: unknown priority", "POST", tickets, valid("priority", "asap"), 400, "invalid", "priority", "one_of", nil},

@@ -83,6 +83,18 @@ type CustomerRef struct {
 	Name   string `json:"name"`
 }
 
+// identity is the kind and value of the identity the reference gives (the email when it
+// gives none: value is then empty).
+func (c CustomerRef) identity() (kind, value string) {
+	switch {
+	case c.Phone != "":
+		return customer.Phone, c.Phone
+	case c.ChatID != "":
+		return customer.Chat, c.ChatID
+	}
+	return customer.Email, c.Email
+}
+
 // CreateInput is a new ticket with its first message.
 type CreateInput struct {
 	Subject      string         `json:"subject"`
@@ -159,6 +171,13 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, in CreateInput) (*Ti
 	}
 	f.Check(given > 0, "customer", "required", nil)
 	f.Check(given <= 1, "customer", "one_identity", nil)
+	if kind, value := c.identity(); given == 1 && value != "" {
+		// Checked here, not only where the customer is found or made, so that one answer
+		// names every field to mend.
+		if _, ok := customer.Normalize(kind, value); !ok {
+			f.Add("customer."+kind, "invalid_"+kind, nil)
+		}
+	}
 	f.Check(utf8.RuneCountInString(c.Name) <= 200, "customer.name", "too_long", map[string]any{"max": 200})
 	if in.Message == nil {
 		f.Add("message", "required", nil)
@@ -233,12 +252,7 @@ func (s *Service) createTx(tx *storage.Tx, a auth.Actor, in CreateInput, tags []
 			return 0, apperr.Invalid("customer.id", "unknown", nil)
 		}
 	} else {
-		kind, value := customer.Email, in.Customer.Email
-		if in.Customer.Phone != "" {
-			kind, value = customer.Phone, in.Customer.Phone
-		} else if in.Customer.ChatID != "" {
-			kind, value = customer.Chat, in.Customer.ChatID
-		}
+		kind, value := in.Customer.identity()
 		var err error
 		customerID, _, err = s.customers.FindOrCreateTx(tx, a, kind, value, in.Customer.Name)
 		if err != nil {
